@@ -1,0 +1,87 @@
+"""The district trend chart: each criterion's rate per recorded semester against its target.
+
+Drawn with matplotlib as SVG with real text (svg.fonttype 'none'), so WeasyPrint sets the text
+in the project's DejaVu font and the PDF stays small and searchable. Deterministic output:
+no date metadata, a fixed hash salt for element ids.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from checker.context import TrendPoint, text_in
+from checker.i18n import Translator
+from checker.model import Rulebook
+
+
+def short_semester(label: str) -> str:
+    """'2026-2027/HK1' -> '26-27 HK1', to fit under a small chart."""
+    years, term = label.split("/")
+    first, second = years.split("-")
+    return f"{first[-2:]}-{second[-2:]} {term}"
+
+
+def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> str:
+    """Small multiples, one panel per criterion: rate (%) per semester and the target line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    semesters = sorted({p.semester for p in trend})
+    rates = {(p.semester, p.criterion): 100 * p.met / p.applicable for p in trend if p.applicable}
+    with matplotlib.rc_context(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "checker",
+            "font.family": "DejaVu Sans",
+            "font.size": 7,
+        }
+    ):
+        columns = 3
+        rows = max(1, -(-len(rulebook.criteria) // columns))
+        figure = Figure(figsize=(7.2, 1.7 * rows))
+        axes = figure.subplots(rows, columns, squeeze=False)
+        for index, criterion in enumerate(rulebook.criteria):
+            draw_panel(
+                axes[index // columns][index % columns],
+                criterion.id,
+                text_in(criterion.label, t.lang),
+                criterion.target,
+                semesters,
+                rates,
+            )
+        for index in range(len(rulebook.criteria), rows * columns):
+            axes[index // columns][index % columns].set_visible(False)
+        figure.tight_layout(pad=0.6)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
+
+
+def draw_panel(
+    axis: Any,
+    criterion_id: str,
+    label: str,
+    target: float,
+    semesters: list[str],
+    rates: dict[tuple[str, str], float],
+) -> None:
+    """One criterion's panel: its rate per semester, the target as a dashed line."""
+    xs = [i for i, s in enumerate(semesters) if (s, criterion_id) in rates]
+    ys = [rates[(semesters[i], criterion_id)] for i in xs]
+    axis.plot(xs, ys, marker="o", color="#1f4e9a", linewidth=1.4, markersize=3.5)
+    for x, y in zip(xs, ys, strict=True):
+        axis.annotate(
+            f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=6
+        )
+    axis.axhline(target, color="#b00000", linestyle="--", linewidth=1)
+    axis.set_ylim(0, 110)
+    axis.set_xlim(-0.5, max(len(semesters) - 0.5, 0.5))
+    axis.set_xticks(range(len(semesters)), [short_semester(s) for s in semesters], fontsize=6)
+    axis.set_title(label[:40], fontsize=7)
+    axis.grid(axis="y", color="#dddddd", linewidth=0.5)
+    axis.tick_params(axis="y", labelsize=6)

@@ -1,0 +1,326 @@
+"""The command line: `checker run`, `checker template`, `checker history`.
+
+Start-up matters (the 45-school run has an 8-second budget): this module imports only click at
+the top. `checker run` starts its render workers first, so they import WeasyPrint while this
+process imports pandas and Great Expectations, and only then loads the pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from checker.history_cli import history
+
+EXIT_UNUSABLE_INPUT = 2
+
+
+def default_workers() -> int:
+    """One render worker per core the process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def fail(message: str) -> NoReturn:
+    """Print one plain line on stderr and exit 2: the input cannot be used, nothing was written."""
+    click.echo(message, err=True)
+    sys.exit(EXIT_UNUSABLE_INPUT)
+
+
+def error_text(error: Exception, lang: str) -> str:
+    """An input error's sentence in the user's language (errors carry an English msgid + params)."""
+    from checker.i18n import load_translator
+
+    msgid = getattr(error, "msgid", None)
+    params = getattr(error, "params", None)
+    t = load_translator(lang)
+    if isinstance(msgid, str) and isinstance(params, dict):
+        return t.gettext("Error: ") + t.gettext(msgid).format(**params)
+    return t.gettext("Error: ") + str(error)
+
+
+def start_workers(workers: int, lang: str) -> ProcessPoolExecutor:
+    """A pool of forked render workers, started now so their imports overlap ours."""
+    from checker.render import warm_up
+
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=warm_up,
+        initargs=(lang,),
+    )
+    pool.submit(int)  # forking happens at the first submit; do it before any heavy import
+    return pool
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="checker")
+def cli() -> None:
+    """School digitisation compliance checker for district education offices.
+
+    \b
+    Example:
+        checker run sample_data/giong_trom_2026-2027_HK1.xlsx --semester 2026-2027/HK1 --out out
+    """
+
+
+def check_semester(_ctx: click.Context, _param: click.Parameter, value: str) -> Any:
+    """Click callback: a semester label such as 2026-2027/HK1."""
+    from checker.semester import parse_semester
+
+    try:
+        return parse_semester(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "--semester",
+    required=True,
+    callback=check_semester,
+    help="Semester label, e.g. 2026-2027/HK1 (school year, then HK1 or HK2).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder (created if needed).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of the scorecards, summary and messages.",
+)
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Rulebook TOML (default: expectations/rulebook.toml).",
+)
+@click.option(
+    "--office",
+    "office_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Issuing office settings TOML (default: office.toml).",
+)
+@click.option(
+    "--db",
+    default=None,
+    help="History database: a SQLite file or an SQLAlchemy URL "
+    "(default: $CHECKER_DB, else checker.db in this folder).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Render processes (default: the number of cores).",
+)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date printed on the documents (default: today).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary lines.")
+def run(
+    input_path: Path,
+    semester: Any,
+    out_dir: Path,
+    lang: str,
+    rules_path: Path | None,
+    office_path: Path | None,
+    db: str | None,
+    workers: int | None,
+    day: dt.datetime | None,
+    quiet: bool,
+) -> None:
+    """Check one semester's school table and write scorecards, summary and results.
+
+    INPUT is the office's table (XLSX, ODS or CSV), one row per school. Writes
+    OUT/scorecards/<school_id>.pdf, OUT/summary.pdf, OUT/results.csv, OUT/results.json,
+    OUT/data-quality.xlsx (and .csv) and OUT/manifest.json, and records the semester in the
+    history database. Exit 0 when the run completes (whatever the schools' results), 2 when
+    the input cannot be used (nothing is written then).
+
+    \b
+    Example:
+        checker run sample_data/giong_trom_2026-2027_HK1.xlsx \\
+            --semester 2026-2027/HK1 --out out
+    """
+    workers = workers or default_workers()
+    pool = start_workers(workers, lang)
+    try:
+        report = run_with_progress(
+            input_path,
+            semester,
+            out_dir,
+            lang,
+            rules_path,
+            office_path,
+            db,
+            workers,
+            (day.date() if day else dt.date.today()),
+            quiet,
+            pool,
+        )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if not quiet:
+        print_report(report, lang)
+
+
+def run_with_progress(
+    input_path: Path,
+    semester: Any,
+    out_dir: Path,
+    lang: str,
+    rules_path: Path | None,
+    office_path: Path | None,
+    db: str | None,
+    workers: int,
+    day: dt.date,
+    quiet: bool,
+    pool: ProcessPoolExecutor,
+) -> Any:
+    """Import the pipeline, run it with a progress bar, and turn input errors into exit 2."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from checker import paths
+    from checker.history import database_url
+    from checker.i18n import load_translator
+    from checker.model import InputError
+    from checker.run import RunOptions, run_checker
+
+    options = RunOptions(
+        input_path=input_path,
+        semester=semester,
+        out_dir=out_dir,
+        lang=lang,
+        rules_path=rules_path or paths.DEFAULT_RULEBOOK,
+        office_path=office_path or paths.DEFAULT_OFFICE,
+        db_url=database_url(db, os.environ),
+        day=day,
+        workers=workers,
+    )
+    t = load_translator(lang)
+    show = not quiet and sys.stderr.isatty()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        disable=not show,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(t.gettext("Scorecards"), total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            return run_checker(options, pool, advance)
+        except InputError as error:
+            fail(error_text(error, lang))
+
+
+def print_report(report: Any, lang: str) -> None:
+    """The run's reconciliation and where its outputs are, in a few plain lines."""
+    from checker.i18n import load_translator
+
+    t = load_translator(lang)
+    click.echo(
+        t.gettext("Read %(rows)s rows: %(cards)s scorecards written + %(rejected)s rows rejected.")
+        % {"rows": report.rows_read, "cards": report.scorecards, "rejected": len(report.rejected)}
+    )
+    for rejected in report.rejected:
+        click.echo(
+            "  "
+            + t.gettext("Row %(row)s rejected: %(reason)s")
+            % {"row": rejected.row_number, "reason": rejected_reason(rejected.code, t)}
+        )
+    if report.extra_columns:
+        click.echo(
+            t.gettext("Columns not used for scoring: %(columns)s")
+            % {"columns": ", ".join(report.extra_columns)}
+        )
+    click.echo(
+        t.gettext("Data problems: %(count)s (see %(path)s)")
+        % {"count": report.problems, "path": report.out_dir / "data-quality.xlsx"}
+    )
+    if report.previous_semester:
+        click.echo(
+            t.gettext("Compared with %(semester)s.") % {"semester": report.previous_semester}
+        )
+    else:
+        click.echo(t.gettext("No earlier semester recorded: nothing to compare with yet."))
+    click.echo(
+        t.gettext("Outputs in %(path)s (run %(run_id)s).")
+        % {"path": report.out_dir, "run_id": report.run_id}
+    )
+
+
+def rejected_reason(code: str, t: Any) -> str:
+    """Why a row was rejected, in words."""
+    if code == "missing_id":
+        return t.gettext("it has data but no school ID")
+    return code
+
+
+@cli.command()
+@click.argument("out_path", metavar="OUT.xlsx", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of the instructions sheet.",
+)
+def template(out_path: Path, lang: str) -> None:
+    """Write the blank intake workbook the office sends to schools.
+
+    Vietnamese headers, drop-down lists for yes/no and level, number limits, and a sheet of
+    instructions. A filled-in copy runs through `checker run` as it is.
+
+    \b
+    Example:
+        checker template mau-nhap-lieu.xlsx
+    """
+    from checker.i18n import load_translator
+    from checker.intake_form import write_intake_template
+
+    if out_path.suffix.lower() != ".xlsx":
+        fail(error_text(ValueError(f"{out_path.name}: the template is an .xlsx file."), lang))
+    write_intake_template(out_path, load_translator(lang))
+    click.echo(out_path)
+
+
+cli.add_command(history)
+
+
+def main() -> None:
+    """Entry point of the `checker` command."""
+    cli(prog_name="checker")

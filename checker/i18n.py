@@ -1,0 +1,85 @@
+"""User-facing language: gettext catalogs (Babel) and locale-style numbers and dates.
+
+Source strings (msgids) are English; Vietnamese is the default language and lives in
+`checker/locale/vi/LC_MESSAGES/checker.po`. The .po file is read directly (no compiled .mo
+to go stale): Babel parses it and builds the translations in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+LOCALE_DIR = Path(__file__).parent / "locale"
+_BABEL_LOCALES = {"vi": "vi_VN", "en": "en_GB"}
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation without translating it yet (it is looked up later)."""
+    return message
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything a stage needs to speak the user's language."""
+
+    lang: str
+    translations: NullTranslations
+
+    def gettext(self, message: str) -> str:
+        """The message in the user's language (the English msgid when untranslated)."""
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Singular or plural form for n, in the user's language."""
+        return self.translations.ngettext(singular, plural, n)
+
+    def number(self, value: float, digits: int = 1) -> str:
+        """A number in the locale's style: '92,5' in Vietnamese, '92.5' in English."""
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=_BABEL_LOCALES[self.lang])
+
+    def percent(self, fraction: float, digits: int = 1) -> str:
+        """A fraction as a percentage: 0.978 -> '97,8%' (vi) or '97.8%' (en)."""
+        return self.number(fraction * 100, digits) + "%"
+
+    def date(self, day: dt.date) -> str:
+        """A date in the locale's style ('29/11/2026' in Vietnamese)."""
+        return format_date(
+            day,
+            format="short" if self.lang == "en" else "dd/MM/yyyy",
+            locale=_BABEL_LOCALES[self.lang],
+        )
+
+    def long_date(self, day: dt.date) -> str:
+        """The date as written under an official letter: 'ngày 29 tháng 11 năm 2026'."""
+        if self.lang == "vi":
+            return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+        return format_date(day, format="long", locale=_BABEL_LOCALES[self.lang])
+
+
+def load_translator(lang: str = DEFAULT_LANGUAGE) -> Translator:
+    """The translator for a language code ('vi' or 'en'); ValueError for any other."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    Locale.parse(_BABEL_LOCALES[lang])  # fail early if Babel lacks the locale data
+    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / "checker.po"
+    if not po_path.exists():
+        return Translator(lang, NullTranslations())
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=_BABEL_LOCALES[lang])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translator(lang, Translations(fp=buffer))

@@ -1,0 +1,243 @@
+"""RENDER stage: plain-value contexts -> HTML (Jinja2) -> PDF (WeasyPrint).
+
+Safety: school data is untrusted. Templates run in Jinja's sandbox with autoescape on and
+StrictUndefined, and receive only plain values. WeasyPrint fetches through `SafeFetcher`, which
+serves `data:` URLs and files under the project's `templates/` folder and refuses everything
+else (no network, no `file://` outside templates), whatever a cell contains.
+
+Speed: many scorecards are laid out as ONE WeasyPrint document (one stylesheet parse, one font
+setup) and its pages are then split into one PDF per school. Chunks of scorecards go to any
+`concurrent.futures.Executor` (a process pool here, a Dask client's executor on a cluster).
+WeasyPrint is imported inside functions so that importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from checker import paths
+from checker.chart import trend_svg
+from checker.context import TrendPoint
+from checker.i18n import Translator, load_translator
+from checker.model import Rulebook
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+Card = Mapping[str, Any]  # one scorecard's context: plain values only
+
+
+class BlockedFetch(ValueError):
+    """A resource outside the project's templates was asked for and refused."""
+
+
+def _inside(path: str, folder: str) -> bool:
+    """True when `path` (resolved) lies inside `folder` (resolved)."""
+    real = os.path.realpath(path)
+    return os.path.commonpath([real, folder]) == folder
+
+
+def file_url_path(url: str) -> str:
+    """The local path a file: URL names (query and fragment dropped)."""
+    return url2pathname(urlsplit(url).path)
+
+
+def make_safe_fetcher(templates_dir: str) -> Any:
+    """A WeasyPrint URL fetcher that serves only data: URLs and files under `templates_dir`."""
+    from weasyprint import URLFetcher
+
+    root = os.path.realpath(templates_dir)
+
+    class SafeFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:") and _inside(file_url_path(url), root):
+                return super().fetch(url, headers)
+            raise BlockedFetch(f"blocked: {url[:80]}")
+
+    return SafeFetcher(allowed_protocols=("file", "data"), timeout=2)
+
+
+def template_environment(translator: Translator) -> SandboxedEnvironment:
+    """The sandboxed Jinja environment for the project's templates, in the user's language."""
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(paths.TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translator.translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def scorecards_html(
+    env: SandboxedEnvironment, cards: Sequence[Card], lang: str, version: str
+) -> str:
+    """The HTML of one document holding the given scorecards, one section each."""
+    template = env.get_template("scorecards.html")
+    return template.render(cards=cards, lang=lang, checker_version=version)
+
+
+def summary_html(env: SandboxedEnvironment, context: Mapping[str, Any]) -> str:
+    """The HTML of the district summary. `context['chart_svg']` is trusted project SVG."""
+    values = dict(context)
+    values["chart_svg"] = Markup(values.get("chart_svg", ""))
+    return env.get_template("summary.html").render(**values)
+
+
+@dataclass(frozen=True)
+class RenderTools:
+    """What one process needs to render: templates, one shared font setup, the parsed CSS."""
+
+    env: SandboxedEnvironment
+    font_config: FontConfiguration
+    stylesheet: CSS
+    fetcher: Any
+
+
+@functools.cache
+def render_tools(lang: str) -> RenderTools:
+    """The per-process render tools for a language, built once per process.
+
+    Cached on purpose: one FontConfiguration shared by every render keeps memory flat
+    (WeasyPrint's memory grows across renders otherwise) and the stylesheet is parsed once.
+    """
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = make_safe_fetcher(str(paths.TEMPLATES_DIR))
+    font_config = FontConfiguration()
+    stylesheet = CSS(
+        filename=str(paths.TEMPLATES_DIR / "print.css"),
+        url_fetcher=fetcher,
+        font_config=font_config,
+    )
+    return RenderTools(
+        template_environment(load_translator(lang)), font_config, stylesheet, fetcher
+    )
+
+
+def html_to_document(html: str, tools: RenderTools) -> Any:
+    """Lay out HTML with the project's stylesheet; returns a WeasyPrint Document."""
+    from weasyprint import HTML
+
+    source = HTML(
+        string=html, base_url=str(paths.TEMPLATES_DIR) + os.sep, url_fetcher=tools.fetcher
+    )
+    return source.render(font_config=tools.font_config, stylesheets=[tools.stylesheet])
+
+
+def html_to_pdf(html: str, tools: RenderTools) -> bytes:
+    """One HTML document to PDF bytes (used for the summary and by the naive baseline)."""
+    return bytes(html_to_document(html, tools).write_pdf())
+
+
+def split_by_card(document: Any, card_ids: Sequence[str]) -> list[tuple[str, list[Any]]]:
+    """Group a rendered document's pages by scorecard, using each card's `card-ID` anchor.
+
+    A card that runs over one page keeps its extra pages.
+    """
+    starts = {f"card-{card_id}": card_id for card_id in card_ids}
+    groups: list[tuple[str, list[Any]]] = []
+    for page in document.pages:
+        owner = next((starts[a] for a in page.anchors if a in starts), None)
+        # A card split over pages carries its anchor onto each of them: same owner, same file.
+        if owner is not None and (not groups or groups[-1][0] != owner):
+            groups.append((owner, [page]))
+        elif groups:
+            groups[-1][1].append(page)
+    return groups
+
+
+def render_chunk(cards: Sequence[Card], lang: str, version: str) -> list[tuple[str, bytes]]:
+    """Render some scorecards in this process: (school_id, PDF bytes) per card, in order.
+
+    A top-level function of plain arguments, so any Executor (process pool, Dask) can run it.
+    """
+    tools = render_tools(lang)
+    document = html_to_document(scorecards_html(tools.env, cards, lang, version), tools)
+    ids = [card["school"]["id"] for card in cards]
+    groups = split_by_card(document, ids)
+    found = [school_id for school_id, _ in groups]
+    if found != ids:  # every card must start a page; anything else is a template bug
+        missing = sorted(set(ids) - set(found))
+        raise RuntimeError(f"scorecard pages do not match the cards (missing: {missing[:5]})")
+    return [(school_id, bytes(document.copy(pages).write_pdf())) for school_id, pages in groups]
+
+
+def chunked(cards: Sequence[Card], size: int) -> Iterator[Sequence[Card]]:
+    """Consecutive slices of at most `size` cards."""
+    for start in range(0, len(cards), size):
+        yield cards[start : start + size]
+
+
+def chunk_size_for(n_cards: int, workers: int) -> int:
+    """Cards per chunk: enough to share the layout set-up, small enough to keep every worker busy
+    and memory flat (a chunk's document is held in memory while it renders)."""
+    if n_cards == 0:
+        return 1
+    return max(1, min(24, math.ceil(n_cards / (max(1, workers) * 3))))
+
+
+def render_scorecards(
+    cards: Sequence[Card],
+    lang: str,
+    version: str,
+    executor: Executor,
+    chunk_size: int,
+) -> Iterator[tuple[str, bytes]]:
+    """Render every scorecard through `executor`, yielding (school_id, PDF) as chunks finish.
+
+    Results are yielded in chunk order, so outputs are written in a stable order.
+    """
+    futures = [
+        executor.submit(render_chunk, chunk, lang, version) for chunk in chunked(cards, chunk_size)
+    ]
+    for future in futures:
+        yield from future.result()
+
+
+def warm_up(lang: str) -> None:
+    """Import WeasyPrint and build the render tools in a worker before the real work arrives."""
+    render_tools(lang)
+
+
+def render_summary(
+    context: Mapping[str, Any], trend: Sequence[TrendPoint], rulebook: Rulebook, lang: str
+) -> bytes:
+    """The district summary as PDF bytes, with the trend chart drawn here (in the worker)."""
+    tools = render_tools(lang)
+    chart = trend_svg(trend, rulebook, load_translator(lang))
+    return html_to_pdf(summary_html(tools.env, {**context, "chart_svg": chart}), tools)
+
+
+def naive_pdfs(cards: Iterable[Card], lang: str, version: str) -> Iterator[bytes]:
+    """The benchmark's baseline: one plain `HTML(...).write_pdf()` per scorecard, nothing shared
+    but the process (same HTML, same safe fetcher)."""
+    from weasyprint import CSS, HTML
+
+    tools = render_tools(lang)
+    css_path = str(paths.TEMPLATES_DIR / "print.css")
+    for card in cards:
+        html = scorecards_html(tools.env, [card], lang, version)
+        source = HTML(
+            string=html, base_url=str(paths.TEMPLATES_DIR) + os.sep, url_fetcher=tools.fetcher
+        )
+        stylesheet = CSS(filename=css_path, url_fetcher=tools.fetcher)
+        yield bytes(source.write_pdf(stylesheets=[stylesheet]))

@@ -1,0 +1,247 @@
+"""The semester run: load -> validate -> evaluate -> render -> write, and record in the history.
+
+`run_checker` is the one place the stages meet. Everything that can make the input unusable
+(file, rulebook, office settings, duplicate or unsafe ids) is checked before the first byte is
+written; the history database is written last, in one transaction, so a run that fails leaves
+it as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker import __version__
+from checker.context import (
+    DistrictFacts,
+    PreviousRun,
+    RunFacts,
+    TrendPoint,
+    scorecard_context,
+    summary_context,
+)
+from checker.evaluate import district_rates, evaluate, load_rulebook
+from checker.history import (
+    RunRecord,
+    SemesterRates,
+    district_trend,
+    open_store,
+    previous_semester,
+    record_run,
+    statuses_for,
+)
+from checker.history import (
+    result_rows as history_rows,
+)
+from checker.i18n import Translator, load_translator
+from checker.load import load_table
+from checker.model import Intake, Rejected, Rulebook, SchoolResult
+from checker.office import load_office
+from checker.render import chunk_size_for, render_scorecards, render_summary
+from checker.semester import Semester
+from checker.validate import validate_table
+from checker.write import (
+    RESULT_FIELDS,
+    csv_bytes,
+    inside_output,
+    json_bytes,
+    prepare_output_dir,
+    quality_csv,
+    quality_xlsx,
+    result_rows,
+    results_payload,
+    scorecard_relpath,
+    verdict_value,
+    write_atomic,
+)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user asked for (the CLI's options, already checked)."""
+
+    input_path: Path
+    semester: Semester
+    out_dir: Path
+    lang: str
+    rules_path: Path
+    office_path: Path
+    db_url: str
+    day: dt.date
+    workers: int
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What the run did, for the terminal and the tests."""
+
+    run_id: str
+    rows_read: int
+    scorecards: int
+    rejected: tuple[Rejected, ...]
+    problems: int
+    extra_columns: tuple[str, ...]
+    previous_semester: str | None
+    out_dir: Path
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def run_id_for(parts: Sequence[str]) -> str:
+    """A run id derived from the inputs' hashes and the day: same inputs, same id."""
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:12]
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def trend_points(recorded: Sequence[SemesterRates]) -> list[TrendPoint]:
+    """The history store's rates as flat trend points."""
+    return [
+        TrendPoint(str(semester_rates.semester), rate.criterion, rate.met, rate.applicable)
+        for semester_rates in recorded
+        for rate in semester_rates.rates
+    ]
+
+
+def current_trend(
+    recorded: Sequence[TrendPoint],
+    semester: str,
+    results: Sequence[SchoolResult],
+    rulebook: Rulebook,
+) -> list[TrendPoint]:
+    """The recorded trend with this run's semester replaced by this run's own rates."""
+    rates = district_rates(results, rulebook)
+    kept = [p for p in recorded if p.semester != semester]
+    return kept + [
+        TrendPoint(semester, c, met, applicable) for c, (met, applicable) in rates.items()
+    ]
+
+
+def run_checker(
+    options: RunOptions, executor: Executor, on_progress: Progress | None = None
+) -> RunReport:
+    """Run the whole semester job; raises model.InputError (nothing written) on unusable input."""
+    t = load_translator(options.lang)
+    rulebook = load_rulebook(options.rules_path)
+    office = load_office(options.office_path, options.lang)
+    table = load_table(options.input_path)
+    intake = validate_table(table)
+    results = evaluate(intake.schools, rulebook)
+
+    engine = open_store(options.db_url)
+    semester = str(options.semester)
+    before = previous_semester(engine, options.semester)
+    previous = PreviousRun(str(before), statuses_for(engine, before)) if before else None
+    trend = current_trend(trend_points(district_trend(engine)), semester, results, rulebook)
+    run_id = run_id_for(
+        [
+            table.sha256,
+            rulebook.sha256,
+            file_sha256(options.office_path),
+            semester,
+            options.lang,
+            __version__,
+            options.day.isoformat(),
+        ]
+    )
+    facts = RunFacts(semester, run_id, options.day, __version__, office, options.input_path.name)
+    district = DistrictFacts(
+        rates=district_rates(results, rulebook),
+        rows_read=len(table.rows),
+        rejected=len(intake.rejected),
+        problems=len(intake.problems),
+        extra_columns=table.extra_columns,
+        trend=trend,
+    )
+    cards = [scorecard_context(r, rulebook, facts, district, previous, t) for r in results]
+    summary = summary_context(results, rulebook, facts, district, previous, t)
+
+    out = options.out_dir
+    prepare_output_dir(out)
+    summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
+    hashes: dict[str, str] = {}
+    chunk = chunk_size_for(len(cards), options.workers)
+    for done, (school_id, pdf) in enumerate(
+        render_scorecards(cards, options.lang, __version__, executor, chunk), start=1
+    ):
+        relative = scorecard_relpath(school_id)
+        hashes[relative] = write_atomic(inside_output(out, relative), pdf)
+        if on_progress:
+            on_progress(done, len(cards))
+    hashes["summary.pdf"] = write_atomic(inside_output(out, "summary.pdf"), summary_pdf.result())
+    hashes.update(write_tables(out, results, intake, semester, run_id, t, options.day))
+
+    counts = {
+        "rows_read": len(table.rows),
+        "scorecards": len(results),
+        "rejected": len(intake.rejected),
+        "problems": len(intake.problems),
+        "ignored_rows": len(table.ignored_rows),
+    }
+    manifest = {
+        "checker_version": __version__,
+        "run_id": run_id,
+        "semester": semester,
+        "date": options.day.isoformat(),
+        "language": options.lang,
+        "input": {"file": options.input_path.name, "sha256": table.sha256},
+        "rulebook": {"version": rulebook.version, "sha256": rulebook.sha256},
+        "counts": counts,
+        "rejected_rows": [{"row": r.row_number, "reason": r.code} for r in intake.rejected],
+        "outputs": dict(sorted(hashes.items())),
+    }
+    write_atomic(inside_output(out, "manifest.json"), json_bytes(manifest))
+
+    record_run(
+        engine,
+        RunRecord(
+            run_id=run_id,
+            semester=options.semester,
+            started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            input_sha256=table.sha256,
+            rulebook_version=rulebook.version,
+            checker_version=__version__,
+            rows_read=counts["rows_read"],
+            schools=counts["scorecards"],
+            rejected=counts["rejected"],
+            problems=counts["problems"],
+        ),
+        history_rows(results, verdict_value),
+    )
+    return RunReport(
+        run_id=run_id,
+        rows_read=len(table.rows),
+        scorecards=len(results),
+        rejected=intake.rejected,
+        problems=len(intake.problems),
+        extra_columns=table.extra_columns,
+        previous_semester=str(before) if before else None,
+        out_dir=out,
+    )
+
+
+def write_tables(
+    out: Path,
+    results: Sequence[SchoolResult],
+    intake: Intake,
+    semester: str,
+    run_id: str,
+    t: Translator,
+    day: dt.date,
+) -> dict[str, str]:
+    """results.csv/json and data-quality.xlsx/csv; returns their sha256 by name."""
+    files = {
+        "results.csv": csv_bytes(RESULT_FIELDS, result_rows(results)),
+        "results.json": json_bytes(results_payload(results, semester, run_id)),
+        "data-quality.csv": quality_csv(intake, t),
+        "data-quality.xlsx": quality_xlsx(intake, t, day),
+    }
+    return {name: write_atomic(inside_output(out, name), data) for name, data in files.items()}

@@ -1,0 +1,222 @@
+"""WRITE stage: every output file, written atomically and only inside the output folder.
+
+Atomic: each file is written to a hidden temporary file beside it, flushed to disk, then renamed
+over the target, so an interrupted run never leaves a truncated PDF; running again completes the
+set. Reproducible: no clock times or random ids inside files; rows in a stable order; the XLSX's
+zip entries get the run's day as their timestamp.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from checker.context import column_label, problem_texts
+from checker.i18n import Translator
+from checker.model import Intake, Problem, SchoolResult, Value, Verdict
+
+TEMP_SUFFIX = ".part"
+RESULT_FIELDS = ("school_id", "school_name", "level", "criterion", "status", "value")
+
+
+class UnsafeOutputPath(ValueError):
+    """An output path would leave the output folder."""
+
+
+def inside_output(out_dir: Path, relative: str) -> Path:
+    """`out_dir/relative`, refusing any path that resolves outside `out_dir`."""
+    root = out_dir.resolve()
+    target = (root / relative).resolve()
+    if target != root and root not in target.parents:
+        raise UnsafeOutputPath(f"{relative!r} is outside {root}")
+    return target
+
+
+def scorecard_relpath(school_id: str) -> str:
+    """Where a school's scorecard goes, relative to the output folder."""
+    return f"scorecards/{school_id}.pdf"
+
+
+def prepare_output_dir(out_dir: Path) -> None:
+    """Create the output folders and remove temporary files an interrupted run left behind."""
+    (out_dir / "scorecards").mkdir(parents=True, exist_ok=True)
+    for folder in (out_dir, out_dir / "scorecards"):
+        for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: bytes) -> str:
+    """Write bytes to `path` atomically; returns their sha256 (for the manifest)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    with temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return hashlib.sha256(data).hexdigest()
+
+
+def value_for_machine(value: Value) -> str:
+    """A typed value as plain machine-readable text: 'yes'/'no', '20', '92.5', '' for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def verdict_value(verdict: Verdict) -> str:
+    """The values a verdict looked at: one value alone, or 'field=value;field=value'."""
+    if len(verdict.values) == 1:
+        return value_for_machine(next(iter(verdict.values.values())))
+    return ";".join(f"{key}={value_for_machine(v)}" for key, v in verdict.values.items())
+
+
+def result_rows(results: Sequence[SchoolResult]) -> list[dict[str, str]]:
+    """One row per school × criterion, in input order then rulebook order."""
+    return [
+        {
+            "school_id": r.school.school_id,
+            "school_name": r.school.name,
+            "level": r.school.level or "",
+            "criterion": v.criterion_id,
+            "status": v.status,
+            "value": verdict_value(v),
+        }
+        for r in results
+        for v in r.verdicts
+    ]
+
+
+def csv_bytes(fieldnames: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """CSV as UTF-8 with a BOM, so Excel on a Vietnamese machine opens the diacritics right."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(fieldnames), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def json_bytes(payload: Any) -> bytes:
+    """Stable, readable JSON (sorted keys, UTF-8 text kept as is)."""
+    return (json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
+        "utf-8"
+    )
+
+
+def results_payload(results: Sequence[SchoolResult], semester: str, run_id: str) -> dict[str, Any]:
+    """results.json: per school, its verdicts and score."""
+    return {
+        "semester": semester,
+        "run_id": run_id,
+        "schools": [
+            {
+                "school_id": r.school.school_id,
+                "school_name": r.school.name,
+                "level": r.school.level,
+                "row": r.school.row_number,
+                "met": r.met,
+                "applicable": r.applicable,
+                "criteria": {
+                    v.criterion_id: {"status": v.status, "value": verdict_value(v)}
+                    for v in r.verdicts
+                },
+                "problems": [p.code + ":" + p.column for p in r.school.problems],
+            }
+            for r in results
+        ],
+    }
+
+
+def quality_headers(t: Translator) -> list[str]:
+    """The data-quality report's column headers, in the user's language."""
+    return [
+        t.gettext("School ID"),
+        t.gettext("School name"),
+        t.gettext("Row in file"),
+        t.gettext("Column"),
+        t.gettext("Value as typed"),
+        t.gettext("What is wrong"),
+        t.gettext("How to fix it"),
+    ]
+
+
+def quality_rows(problems: Sequence[Problem], t: Translator) -> list[list[Any]]:
+    """One row per data problem, in file order."""
+    rows = []
+    for problem in sorted(problems, key=lambda p: (p.row_number, p.column)):
+        what, fix = problem_texts(problem, t)
+        column = column_label(problem.column, t) if problem.column else ""
+        rows.append(
+            [
+                problem.school_id,
+                problem.school_name,
+                problem.row_number,
+                column,
+                problem.value,
+                what,
+                fix,
+            ]
+        )
+    return rows
+
+
+def quality_csv(intake: Intake, t: Translator) -> bytes:
+    """data-quality.csv."""
+    headers = quality_headers(t)
+    return csv_bytes(
+        headers, [dict(zip(headers, row, strict=True)) for row in quality_rows(intake.problems, t)]
+    )
+
+
+def quality_xlsx(intake: Intake, t: Translator, day: dt.date) -> bytes:
+    """data-quality.xlsx: a sheet the office can filter and send back to schools."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = t.gettext("Data problems")[:31]
+    sheet.append(quality_headers(t))
+    for row in quality_rows(intake.problems, t):
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEFG", (12, 32, 8, 28, 18, 40, 50), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.data_type = "s" if cell.column == 1 else cell.data_type  # ids stay text
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    moment = dt.datetime.combine(day, dt.time())
+    workbook.properties.created = moment
+    workbook.properties.modified = moment
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return fixed_zip_times(buffer.getvalue(), moment)
+
+
+def fixed_zip_times(data: bytes, moment: dt.datetime) -> bytes:
+    """Rewrite a zip (XLSX) with every entry dated `moment`, for byte-identical reruns."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    stamp = (max(moment.year, 1980), moment.month, moment.day, 0, 0, 0)
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, source.read(info.filename))
+    return output.getvalue()
