@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.evaluate import is_web_address
 from checker.history import progress
 from checker.i18n import N_, Translator
 from checker.model import (
@@ -136,19 +137,30 @@ def requirement_text(condition: Condition, t: Translator) -> str:
     return condition.op
 
 
-def value_lines(result: SchoolResult, criterion: Criterion, t: Translator) -> list[str]:
-    """One line per value the criterion reads: 'Số máy tính cho học sinh: 19 (cần ≥ 20)'."""
+def web_link(value: Value) -> str | None:
+    """The address to link to, only for a value that passes the website rule (http/https)."""
+    if not isinstance(value, str) or not is_web_address(value, None):
+        return None
+    text = value.strip()
+    return text if "://" in text else "https://" + text
+
+
+def value_lines(result: SchoolResult, criterion: Criterion, t: Translator) -> list[dict[str, Any]]:
+    """One line per value the criterion reads: 'Số máy tính cho học sinh: 19 (cần ≥ 20)'.
+
+    A website value becomes a link only when it is an http(s) address; anything else
+    (`javascript:…`, `file:…`) stays plain text.
+    """
     school = result.school
     lines = []
     for condition in criterion.conditions:
-        shown = value_text(
-            condition.field,
-            school.values.get(condition.field),
-            school.raw.get(condition.field, ""),
-            t,
-        )
+        value = school.values.get(condition.field)
+        shown = value_text(condition.field, value, school.raw.get(condition.field, ""), t)
         need = t.gettext("needs %(requirement)s") % {"requirement": requirement_text(condition, t)}
-        lines.append(f"{column_label(condition.field, t)}: {shown} ({need})")
+        link = web_link(value) if COLUMN_BY_KEY[condition.field].kind == "url" else None
+        lines.append(
+            {"label": column_label(condition.field, t), "text": shown, "href": link, "need": need}
+        )
     return lines
 
 

@@ -109,6 +109,7 @@ class RenderTools:
     font_config: FontConfiguration
     stylesheet: CSS
     fetcher: Any
+    html_class: type  # weasyprint.HTML with the project's trimmed user-agent stylesheet
 
 
 @functools.cache
@@ -128,16 +129,36 @@ def render_tools(lang: str) -> RenderTools:
         url_fetcher=fetcher,
         font_config=font_config,
     )
-    return RenderTools(
-        template_environment(load_translator(lang)), font_config, stylesheet, fetcher
+    user_agent = CSS(
+        filename=str(paths.TEMPLATES_DIR / "ua.css"), url_fetcher=fetcher, font_config=font_config
     )
+    return RenderTools(
+        template_environment(load_translator(lang)),
+        font_config,
+        stylesheet,
+        fetcher,
+        lean_html_class(user_agent),
+    )
+
+
+def lean_html_class(user_agent: CSS) -> type:
+    """weasyprint.HTML using `templates/ua.css` instead of WeasyPrint's full UA stylesheet.
+
+    `_ua_stylesheets` is WeasyPrint's own hook for the UA stylesheet (a private method, so the
+    version range in pyproject.toml is kept narrow and every render test goes through it).
+    """
+    from weasyprint import HTML
+
+    class LeanHTML(HTML):
+        def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+            return [user_agent]
+
+    return LeanHTML
 
 
 def html_to_document(html: str, tools: RenderTools) -> Any:
     """Lay out HTML with the project's stylesheet; returns a WeasyPrint Document."""
-    from weasyprint import HTML
-
-    source = HTML(
+    source = tools.html_class(
         string=html, base_url=str(paths.TEMPLATES_DIR) + os.sep, url_fetcher=tools.fetcher
     )
     return source.render(font_config=tools.font_config, stylesheets=[tools.stylesheet])

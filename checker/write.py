@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -210,7 +211,11 @@ def quality_xlsx(intake: Intake, t: Translator, day: dt.date) -> bytes:
 
 
 def fixed_zip_times(data: bytes, moment: dt.datetime) -> bytes:
-    """Rewrite a zip (XLSX) with every entry dated `moment`, for byte-identical reruns."""
+    """Rewrite a zip (XLSX) with every entry dated `moment`, for byte-identical reruns.
+
+    openpyxl stamps the save time into docProps/core.xml whatever the workbook says, so that
+    entry's modified time is set to `moment` too.
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     output = io.BytesIO()
     stamp = (max(moment.year, 1980), moment.month, moment.day, 0, 0, 0)
@@ -218,5 +223,12 @@ def fixed_zip_times(data: bytes, moment: dt.datetime) -> bytes:
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
+                    content,
+                )
+            target.writestr(entry, content)
     return output.getvalue()

@@ -1,0 +1,514 @@
+"""The history store: every run's log entry and each semester's latest results, in a database.
+
+SQLite by default (a file), any SQLAlchemy URL otherwise (e.g. PostgreSQL for a provincial
+office). The schema is created and migrated by Alembic (`checker/migrations`), run
+programmatically by `open_store`; nobody creates tables by hand.
+
+Tables:
+- `semesters`: each recorded semester (label, year, term).
+- `runs`: the run log; every run is kept, including earlier runs of a re-run semester.
+- `results`: per semester, school and criterion, the status and value of the semester's
+  latest run (unique on semester, school_id, criterion); `position` keeps rulebook order.
+
+Every function takes the Engine it works on; nothing here holds state between calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from checker.i18n import N_
+from checker.model import SchoolResult, Status, Verdict
+from checker.semester import Semester, parse_semester
+
+DEFAULT_DB_FILE = "checker.db"
+DB_ENV_VAR = "CHECKER_DB"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Statuses that count in the denominator of a rate: the criterion applies to the school.
+APPLICABLE_STATUSES: tuple[Status, ...] = ("met", "not_met", "missing")
+
+Progress = Literal["improved", "regressed", "unchanged", "new"]
+PROGRESS_WORDS: Mapping[Progress, str] = {
+    "improved": N_("Improved"),
+    "regressed": N_("Regressed"),
+    "unchanged": N_("Unchanged"),
+    "new": N_("New"),
+}
+
+# Query-side description of the schema. It must match what the migrations build; a test
+# compares the two so they cannot drift apart silently.
+metadata = MetaData()
+semesters_table = Table(
+    "semesters",
+    metadata,
+    Column("label", String(16), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("term", Integer, nullable=False),
+)
+runs_table = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("semester", String(16), ForeignKey("semesters.label"), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("input_sha256", String(64), nullable=False),
+    Column("rulebook_version", String(64), nullable=False),
+    Column("checker_version", String(64), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("schools", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("problems", Integer, nullable=False),
+)
+results_table = Table(
+    "results",
+    metadata,
+    Column("semester", String(16), ForeignKey("semesters.label"), nullable=False),
+    Column("school_id", String(64), nullable=False),
+    Column("school_name", Text, nullable=False),
+    Column("level", String(32), nullable=True),
+    Column("criterion", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
+    PrimaryKeyConstraint("semester", "school_id", "criterion"),
+    CheckConstraint("status IN ('met', 'not_met', 'not_applicable', 'missing')"),
+)
+
+
+class StoreError(Exception):
+    """The history database cannot be opened, migrated or written; one plain sentence."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One entry of the run log: which input, rules and checker produced a semester's results."""
+
+    run_id: str
+    semester: Semester
+    started_at: str  # ISO 8601 text, e.g. '2026-11-29T08:15:00+07:00'
+    input_sha256: str
+    rulebook_version: str
+    checker_version: str
+    rows_read: int
+    schools: int
+    rejected: int
+    problems: int
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One school's status for one criterion, as recorded (the value as shown in results.csv)."""
+
+    school_id: str
+    school_name: str
+    level: str | None  # None when the school's level was blank or unknown
+    criterion: str
+    status: Status
+    value: str
+
+
+@dataclass(frozen=True)
+class CriterionRate:
+    """How many applicable schools met one criterion in one semester."""
+
+    criterion: str
+    met: int
+    applicable: int
+
+    @property
+    def rate(self) -> float | None:
+        """met / applicable, or None when the criterion applied to no school."""
+        return self.met / self.applicable if self.applicable else None
+
+
+@dataclass(frozen=True)
+class SemesterRates:
+    """The district's rate per criterion in one recorded semester, in rulebook order."""
+
+    semester: Semester
+    rates: tuple[CriterionRate, ...]
+
+    def rate_for(self, criterion: str) -> CriterionRate | None:
+        """This semester's rate for a criterion, or None if the criterion was not checked."""
+        return next((r for r in self.rates if r.criterion == criterion), None)
+
+
+@dataclass(frozen=True)
+class SchoolSemester:
+    """One school's recorded statuses in one semester (criterion -> status, rulebook order)."""
+
+    semester: Semester
+    school_name: str
+    level: str | None
+    statuses: Mapping[str, str]
+
+    @property
+    def met(self) -> int:
+        """How many criteria the school met."""
+        return sum(s == "met" for s in self.statuses.values())
+
+    @property
+    def applicable(self) -> int:
+        """How many criteria applied to the school (missing ones included)."""
+        return sum(s in APPLICABLE_STATUSES for s in self.statuses.values())
+
+    @property
+    def score(self) -> float | None:
+        """met / applicable, or None when nothing applied."""
+        return score_of(self.statuses)
+
+
+# --- where the database is ----------------------------------------------------------------
+
+
+def database_url(option: str | None, environ: Mapping[str, str]) -> str:
+    """The database URL from --db, else $CHECKER_DB, else `checker.db` in the working folder.
+
+    A value containing '://' is taken as an SQLAlchemy URL as is; anything else is a file
+    path, made absolute: 'history/checker.db' -> 'sqlite:////abs/path/history/checker.db'.
+    """
+    chosen = option or environ.get(DB_ENV_VAR) or DEFAULT_DB_FILE
+    if "://" in chosen:
+        return chosen
+    return f"sqlite:///{Path(chosen).expanduser().resolve()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind an SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def display_url(url: str) -> str:
+    """The URL fit to show to a user: any password is masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+# --- opening and migrating ------------------------------------------------------------------
+
+
+def open_store(url: str) -> Engine:
+    """An Engine on the history database at `url`, its schema brought up to date by Alembic.
+
+    Creates the SQLite file (not its folder) if absent. Safe to call on an up-to-date
+    database: the upgrade then does nothing. Raises StoreError when the database cannot be
+    opened or migrated (the message masks any password).
+    """
+    # Alembic is imported here, not at the top: it is only needed once per run and the
+    # whole run has a time budget.
+    from alembic import command
+    from alembic.config import Config
+    from alembic.util.exc import CommandError
+
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError(f"cannot use the database URL {display_url(url)}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _enforce_sqlite_foreign_keys)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except (SQLAlchemyError, CommandError) as exc:
+        engine.dispose()
+        raise StoreError(
+            f"cannot open or update the history database {display_url(url)}: {_reason(exc)}"
+        ) from exc
+    return engine
+
+
+def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite checks foreign keys only when asked to, once per connection."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _reason(exc: Exception) -> str:
+    """The first line of a database error, without SQLAlchemy's statement dump."""
+    original = getattr(exc, "orig", None)
+    return str(original if original is not None else exc).splitlines()[0]
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def record_run(engine: Engine, run: RunRecord, rows: Sequence[ResultRow]) -> None:
+    """Record one run in ONE transaction: log the run, replace the semester's results.
+
+    The semester is added if new; earlier runs stay in the run log. If anything fails (a
+    duplicate run id, two rows for the same school and criterion, an unknown status), the
+    database is left exactly as it was and StoreError is raised.
+    """
+    try:
+        with engine.begin() as connection:
+            _ensure_semester(connection, run.semester)
+            connection.execute(insert(runs_table).values(_run_values(run)))
+            connection.execute(
+                delete(results_table).where(results_table.c.semester == run.semester.label)
+            )
+            if rows:
+                connection.execute(insert(results_table), _result_values(run, rows))
+    except SQLAlchemyError as exc:
+        raise StoreError(
+            f"could not record run {run.run_id} for {run.semester}; the history database is "
+            f"unchanged: {_reason(exc)}"
+        ) from exc
+
+
+def _ensure_semester(connection: Connection, semester: Semester) -> None:
+    """Add the semester to `semesters` unless it is there already."""
+    known = connection.execute(
+        select(semesters_table.c.label).where(semesters_table.c.label == semester.label)
+    ).first()
+    if known is None:
+        connection.execute(
+            insert(semesters_table).values(
+                label=semester.label, year=semester.year, term=semester.term
+            )
+        )
+
+
+def _run_values(run: RunRecord) -> dict[str, object]:
+    """The run as a `runs` row."""
+    return {
+        "run_id": run.run_id,
+        "semester": run.semester.label,
+        "started_at": run.started_at,
+        "input_sha256": run.input_sha256,
+        "rulebook_version": run.rulebook_version,
+        "checker_version": run.checker_version,
+        "rows_read": run.rows_read,
+        "schools": run.schools,
+        "rejected": run.rejected,
+        "problems": run.problems,
+    }
+
+
+def _result_values(run: RunRecord, rows: Sequence[ResultRow]) -> list[dict[str, object]]:
+    """The rows as `results` rows; `position` is each criterion's first place among the rows,
+    which is rulebook order when the rows come school by school in rulebook order."""
+    positions: dict[str, int] = {}
+    for row in rows:
+        positions.setdefault(row.criterion, len(positions))
+    return [
+        {
+            "semester": run.semester.label,
+            "school_id": row.school_id,
+            "school_name": row.school_name,
+            "level": row.level,
+            "criterion": row.criterion,
+            "position": positions[row.criterion],
+            "status": row.status,
+            "value": row.value,
+            "run_id": run.run_id,
+        }
+        for row in rows
+    ]
+
+
+def result_rows(
+    results: Iterable[SchoolResult], value_text: Callable[[Verdict], str]
+) -> list[ResultRow]:
+    """The rows to record for a run's results; `value_text` renders a verdict's value as in
+    results.csv (the writer owns that format)."""
+    return [
+        ResultRow(
+            school_id=result.school.school_id,
+            school_name=result.school.name,
+            level=result.school.level,
+            criterion=verdict.criterion_id,
+            status=verdict.status,
+            value=value_text(verdict),
+        )
+        for result in results
+        for verdict in result.verdicts
+    ]
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def recorded_semesters(engine: Engine) -> list[Semester]:
+    """Every semester with recorded results, oldest first."""
+    query = select(semesters_table.c.year, semesters_table.c.term).order_by(
+        semesters_table.c.year, semesters_table.c.term
+    )
+    with engine.connect() as connection:
+        return [Semester(year, term) for year, term in connection.execute(query)]
+
+
+def previous_semester(engine: Engine, current: Semester) -> Semester | None:
+    """The latest recorded semester strictly before `current`, or None if there is none."""
+    earlier = [s for s in recorded_semesters(engine) if s < current]
+    return earlier[-1] if earlier else None
+
+
+def run_log(engine: Engine) -> list[RunRecord]:
+    """Every recorded run, oldest first (by start time, then run id)."""
+    query = select(runs_table).order_by(runs_table.c.started_at, runs_table.c.run_id)
+    with engine.connect() as connection:
+        return [
+            RunRecord(
+                run_id=row.run_id,
+                semester=parse_semester(row.semester),
+                started_at=row.started_at,
+                input_sha256=row.input_sha256,
+                rulebook_version=row.rulebook_version,
+                checker_version=row.checker_version,
+                rows_read=row.rows_read,
+                schools=row.schools,
+                rejected=row.rejected,
+                problems=row.problems,
+            )
+            for row in connection.execute(query)
+        ]
+
+
+def statuses_for(engine: Engine, semester: Semester) -> dict[str, dict[str, str]]:
+    """school_id -> criterion -> status in one semester ({} when it is not recorded)."""
+    query = (
+        select(results_table.c.school_id, results_table.c.criterion, results_table.c.status)
+        .where(results_table.c.semester == semester.label)
+        .order_by(results_table.c.school_id, results_table.c.position)
+    )
+    statuses: dict[str, dict[str, str]] = {}
+    with engine.connect() as connection:
+        for school_id, criterion, status in connection.execute(query):
+            statuses.setdefault(school_id, {})[criterion] = status
+    return statuses
+
+
+def district_trend(engine: Engine) -> list[SemesterRates]:
+    """Per recorded semester (oldest first), per criterion: schools met and applicable."""
+    results = results_table
+    query = (
+        select(
+            semesters_table.c.year,
+            semesters_table.c.term,
+            results.c.criterion,
+            func.min(results.c.position).label("position"),
+            func.sum(case((results.c.status == "met", 1), else_=0)).label("met"),
+            func.sum(case((results.c.status.in_(APPLICABLE_STATUSES), 1), else_=0)).label(
+                "applicable"
+            ),
+        )
+        .join(semesters_table, semesters_table.c.label == results.c.semester)
+        .group_by(semesters_table.c.year, semesters_table.c.term, results.c.criterion)
+        .order_by(semesters_table.c.year, semesters_table.c.term, "position", results.c.criterion)
+    )
+    grouped: dict[Semester, list[CriterionRate]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            rate = CriterionRate(row.criterion, int(row.met), int(row.applicable))
+            grouped.setdefault(Semester(row.year, row.term), []).append(rate)
+    return [SemesterRates(semester, tuple(rates)) for semester, rates in grouped.items()]
+
+
+def trend_criteria(trend: Sequence[SemesterRates]) -> list[str]:
+    """Every criterion in the trend: the latest semester's, in its order, then older ones."""
+    criteria: list[str] = []
+    for semester_rates in reversed(trend):
+        criteria.extend(r.criterion for r in semester_rates.rates if r.criterion not in criteria)
+    return criteria
+
+
+def school_history(engine: Engine, school_id: str) -> list[SchoolSemester]:
+    """One school's statuses in every semester it was recorded in, oldest first.
+
+    Semesters without the school (before it opened, after a merger) are simply absent.
+    """
+    results = results_table
+    query = (
+        select(
+            semesters_table.c.year,
+            semesters_table.c.term,
+            results.c.school_name,
+            results.c.level,
+            results.c.criterion,
+            results.c.status,
+        )
+        .join(semesters_table, semesters_table.c.label == results.c.semester)
+        .where(results.c.school_id == school_id)
+        .order_by(semesters_table.c.year, semesters_table.c.term, results.c.position)
+    )
+    found: dict[Semester, tuple[str, str | None, dict[str, str]]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            entry = found.setdefault(Semester(row.year, row.term), (row.school_name, row.level, {}))
+            entry[2][row.criterion] = row.status
+    return [
+        SchoolSemester(semester, name, level, statuses)
+        for semester, (name, level, statuses) in found.items()
+    ]
+
+
+# --- comparing ----------------------------------------------------------------------------
+
+
+def score_of(statuses: Mapping[str, str]) -> float | None:
+    """met / applicable for one school's statuses; None when no criterion applies."""
+    applicable = sum(s in APPLICABLE_STATUSES for s in statuses.values())
+    met = sum(s == "met" for s in statuses.values())
+    return met / applicable if applicable else None
+
+
+def progress(previous_status: str | None, current_status: str) -> Progress:
+    """How a school's status for one criterion changed since the previous semester.
+
+    - No earlier status (a new school, or a criterion not checked then): "new".
+    - Applicability changed either way (e.g. the school's level changed, or the rulebook
+      now covers its level): "new" — there is nothing comparable before.
+    - Both not applicable: "unchanged".
+    - Otherwise by rank, met above not met; `missing` counts as not met (as in the score),
+      so not_met <-> missing is "unchanged": not_met/missing -> met "improved",
+      met -> not_met/missing "regressed".
+    """
+    if previous_status is None:
+        return "new"
+    was_applicable = previous_status in APPLICABLE_STATUSES
+    is_applicable = current_status in APPLICABLE_STATUSES
+    if was_applicable != is_applicable:
+        return "new"
+    before, now = previous_status == "met", current_status == "met"
+    if now and not before:
+        return "improved"
+    if before and not now:
+        return "regressed"
+    return "unchanged"

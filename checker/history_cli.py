@@ -1,0 +1,292 @@
+"""`checker history`: the recorded semesters in the terminal, or as CSV/JSON for other tools."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Mapping, Sequence
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from checker.history import (
+    CriterionRate,
+    SchoolSemester,
+    SemesterRates,
+    StoreError,
+    database_url,
+    district_trend,
+    open_store,
+    recorded_semesters,
+    school_history,
+    sqlite_file,
+    trend_criteria,
+)
+from checker.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, load_translator
+from checker.semester import Semester
+
+STATUS_WORDS: Mapping[str, str] = {
+    "met": N_("Met"),
+    "not_met": N_("Not met"),
+    "missing": N_("Missing data"),
+    "not_applicable": N_("Not applicable"),
+}
+NO_VALUE = "—"
+# A table wider than a pipe's default 80 columns stays readable when saved to a file.
+MIN_PIPE_WIDTH = 160
+
+
+@click.command("history")
+@click.option(
+    "--db",
+    "db",
+    metavar="PATH_OR_URL",
+    default=None,
+    help="History database: a file path or an SQLAlchemy URL "
+    "[default: $CHECKER_DB, else checker.db in the working folder].",
+)
+@click.option("--school", "school_id", metavar="ID", default=None, help="Show one school.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; csv or json for other tools.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(list(LANGUAGES)),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="Language of the table.",
+)
+def history(db: str | None, school_id: str | None, output_format: str, lang: str) -> None:
+    """Show the recorded semesters: each criterion's rate, or one school's statuses.
+
+    Every `checker run` records its semester; this reads those records back. With no
+    database or no semester recorded yet, it says so and exits 0. An unknown --school
+    exits 2 with a message.
+
+    \b
+    Examples:
+      checker history
+      checker history --school 08304007
+      checker history --format csv > trend.csv
+      checker history --db postgresql://user@host/checker --format json
+    """
+    t = load_translator(lang)
+    url = database_url(db, os.environ)
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        click.echo(t.gettext(N_("No semesters recorded yet: there is no history database.")))
+        return
+    try:
+        engine = open_store(url)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        semesters = recorded_semesters(engine)
+        if not semesters:
+            click.echo(t.gettext(N_("No semesters recorded yet.")))
+        elif school_id is None:
+            _show_trend(district_trend(engine), output_format, t)
+        else:
+            entries = school_history(engine, school_id)
+            _show_school(school_id, entries, semesters, output_format, t)
+    finally:
+        engine.dispose()
+
+
+def _show_trend(trend: Sequence[SemesterRates], output_format: str, t: Translator) -> None:
+    """Print the district's rates in the chosen format."""
+    if output_format == "csv":
+        click.echo(trend_csv(trend), nl=False)
+    elif output_format == "json":
+        click.echo(json.dumps(trend_json(trend), ensure_ascii=False, indent=2))
+    else:
+        _console().print(trend_table(trend, t))
+
+
+def _show_school(
+    school_id: str,
+    entries: Sequence[SchoolSemester],
+    recorded: Sequence[Semester],
+    output_format: str,
+    t: Translator,
+) -> None:
+    """Print one school's statuses in the chosen format; exit 2 if it was never recorded."""
+    if not entries:
+        message = t.gettext(N_("School {school_id} is not in the history.")).format(
+            school_id=school_id
+        )
+        click.echo(message, err=True)
+        click.get_current_context().exit(2)
+    if output_format == "csv":
+        click.echo(school_csv(school_id, entries), nl=False)
+    elif output_format == "json":
+        data = school_json(school_id, entries, recorded)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _console().print(school_table(school_id, entries, t, recorded))
+
+
+def _console() -> Console:
+    """A console for stdout; wide enough for a criteria table when output goes to a pipe."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, MIN_PIPE_WIDTH))
+    return console
+
+
+# --- the district's trend -------------------------------------------------------------------
+
+
+def rate_cell(rate: CriterionRate | None, t: Translator) -> str:
+    """'44/45 (97,8%)'; a dash when the criterion was not checked or applied to no school."""
+    if rate is None or rate.rate is None:
+        return NO_VALUE
+    return f"{rate.met}/{rate.applicable} ({t.percent(rate.rate)})"
+
+
+def trend_table(
+    trend: Sequence[SemesterRates], t: Translator, labels: Mapping[str, str] | None = None
+) -> Table:
+    """Rows = semesters, columns = criteria (ids, or `labels` when given), cells = rates."""
+    criteria = trend_criteria(trend)
+    table = Table(title=t.gettext(N_("Criteria met, by semester")))
+    table.add_column(t.gettext(N_("Semester")), no_wrap=True)
+    for criterion in criteria:
+        table.add_column((labels or {}).get(criterion, criterion), justify="right")
+    for entry in trend:
+        cells = [rate_cell(entry.rate_for(c), t) for c in criteria]
+        table.add_row(str(entry.semester), *cells)
+    return table
+
+
+def trend_csv(trend: Sequence[SemesterRates]) -> str:
+    """One line per semester and criterion: semester, criterion, met, applicable, rate."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["semester", "criterion", "met", "applicable", "rate"])
+    for entry in trend:
+        for rate in entry.rates:
+            shown = "" if rate.rate is None else f"{rate.rate:.4f}"
+            writer.writerow([str(entry.semester), rate.criterion, rate.met, rate.applicable, shown])
+    return buffer.getvalue()
+
+
+def trend_json(trend: Sequence[SemesterRates]) -> list[dict[str, object]]:
+    """The trend as JSON-ready data: one object per semester, criteria in rulebook order."""
+    return [
+        {
+            "semester": str(entry.semester),
+            "criteria": [
+                {
+                    "criterion": r.criterion,
+                    "met": r.met,
+                    "applicable": r.applicable,
+                    "rate": r.rate,
+                }
+                for r in entry.rates
+            ],
+        }
+        for entry in trend
+    ]
+
+
+# --- one school -----------------------------------------------------------------------------
+
+
+def school_table(
+    school_id: str,
+    entries: Sequence[SchoolSemester],
+    t: Translator,
+    recorded: Sequence[Semester] = (),
+    labels: Mapping[str, str] | None = None,
+) -> Table:
+    """Rows = the semesters the school was recorded in, columns = criteria, cells = statuses.
+
+    Recorded semesters without the school (before it opened, after a merger) are named in
+    the caption: that is normal, not an error.
+    """
+    criteria = _school_criteria(entries)
+    latest = entries[-1]
+    table = Table(title=f"{latest.school_name} ({school_id})")
+    absent = absent_from(entries, recorded)
+    if absent:
+        table.caption = t.gettext(N_("Not in the school table of: {semesters}")).format(
+            semesters=", ".join(str(s) for s in absent)
+        )
+    table.add_column(t.gettext(N_("Semester")), no_wrap=True)
+    for criterion in criteria:
+        table.add_column((labels or {}).get(criterion, criterion))
+    table.add_column(t.gettext(N_("Score")), justify="right")
+    for entry in entries:
+        cells = [_status_word(entry.statuses.get(c), t) for c in criteria]
+        table.add_row(str(entry.semester), *cells, _score_cell(entry, t))
+    return table
+
+
+def absent_from(entries: Sequence[SchoolSemester], recorded: Sequence[Semester]) -> list[Semester]:
+    """The recorded semesters in which the school does not appear, oldest first."""
+    present = {entry.semester for entry in entries}
+    return [s for s in recorded if s not in present]
+
+
+def _school_criteria(entries: Sequence[SchoolSemester]) -> list[str]:
+    """The criteria of the latest semester in order, then any only checked earlier."""
+    criteria: list[str] = []
+    for entry in reversed(entries):
+        criteria.extend(c for c in entry.statuses if c not in criteria)
+    return criteria
+
+
+def _status_word(status: str | None, t: Translator) -> str:
+    """A status in the user's words; a dash when it was not checked that semester."""
+    return NO_VALUE if status is None else t.gettext(STATUS_WORDS.get(status, status))
+
+
+def _score_cell(entry: SchoolSemester, t: Translator) -> str:
+    """'4/5 (80%)', or a dash when no criterion applied."""
+    if entry.score is None:
+        return NO_VALUE
+    return f"{entry.met}/{entry.applicable} ({t.percent(entry.score)})"
+
+
+def school_csv(school_id: str, entries: Sequence[SchoolSemester]) -> str:
+    """One line per semester and criterion: semester, school, level, criterion, status."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["semester", "school_id", "school_name", "level", "criterion", "status"])
+    for entry in entries:
+        for criterion, status in entry.statuses.items():
+            row = [str(entry.semester), school_id, entry.school_name, entry.level or ""]
+            writer.writerow([*row, criterion, status])
+    return buffer.getvalue()
+
+
+def school_json(
+    school_id: str, entries: Sequence[SchoolSemester], recorded: Sequence[Semester] = ()
+) -> dict[str, object]:
+    """One school's history as JSON-ready data: one object per semester it appears in, and
+    the recorded semesters it does not appear in."""
+    return {
+        "school_id": school_id,
+        "absent_from": [str(s) for s in absent_from(entries, recorded)],
+        "semesters": [
+            {
+                "semester": str(entry.semester),
+                "school_name": entry.school_name,
+                "level": entry.level,
+                "statuses": dict(entry.statuses),
+                "met": entry.met,
+                "applicable": entry.applicable,
+                "score": entry.score,
+            }
+            for entry in entries
+        ],
+    }

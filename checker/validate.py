@@ -1,0 +1,466 @@
+"""VALIDATE stage: RawTable -> Intake, judged by the Great Expectations intake suite.
+
+Each cell's text is first normalised by its column's kind (model.COLUMNS): numbers lose their
+spaces and percent signs and get '.' as the decimal mark, yes/no and level labels become their
+canonical words. The normalised texts, with a numeric companion column for numbers, go into a
+pandas DataFrame that a real GX suite (`expectations/intake_suite.json`) validates. Every
+problem reported comes from a failed expectation of that suite: the GX results are the
+data-quality report, not a second opinion beside it.
+
+Row-level problems never stop the run: the bad value becomes None (so criteria reading it are
+`missing`) and the problem travels with the school. Only ids that would break the run (the
+same id twice, an id that cannot be a file name) raise ValidationError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from checker import model, paths
+from checker.i18n import N_
+
+NUMBER_SUFFIX = "__num"  # the numeric companion of column k is named k + NUMBER_SUFFIX
+ROW_COLUMN = "_row"
+
+# The same shape as the suite's "not_a_number" regex: the companion holds a number only for
+# text that the suite accepts as one.
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_THOUSANDS_DOT = re.compile(r"-?[0-9]{1,3}(\.[0-9]{3})+")
+_SPACES = re.compile(r"\s+")
+
+# Codes of the suite's meta.problem that make the whole file unusable.
+DUPLICATE_ID = "duplicate_id"
+UNSAFE_ID = "unsafe_id"
+MISSING_ID = "missing_id"
+_FILE_LEVEL_CODES = frozenset({DUPLICATE_ID, UNSAFE_ID})
+
+_YES_WORDS = frozenset({"co", "x", "yes", "y", "true", "1"})
+_NO_WORDS = frozenset({"khong", "no", "n", "false", "0"})
+YES, NO = "yes", "no"
+
+# Level labels after folding (lower case, no diacritics, '_' and '-' read as spaces).
+# "Nhà trẻ" (crèche) is deliberately absent: it is not a level the plan audits.
+_LEVEL_WORDS: Mapping[str, str] = {
+    "mam non": "mam_non",
+    "mau giao": "mam_non",
+    "mn": "mam_non",
+    "mg": "mam_non",
+    "tieu hoc": "tieu_hoc",
+    "th": "tieu_hoc",
+    "thcs": "thcs",
+    "trung hoc co so": "thcs",
+}
+
+# Problem code -> (what is wrong, how to fix it): English msgids, translated when shown. The
+# first part is a phrase without a final full stop (it is followed by the fix on scorecards).
+PROBLEM_TEXTS: Mapping[str, tuple[str, str]] = {
+    "missing_id": (
+        N_("The row has data but no school id, so no scorecard can be made for it"),
+        N_("Enter the school's id (Mã trường) in this row."),
+    ),
+    "duplicate_id": (
+        N_("The same school id is used on more than one row"),
+        N_("Give each school its own id; delete rows that repeat a school."),
+    ),
+    "unsafe_id": (
+        N_("The school id contains characters that are not allowed"),
+        N_("Use only letters, digits, '-' and '_', at most 32 characters."),
+    ),
+    "unknown_level": (
+        N_("The school level is not one the checker knows"),
+        N_("Write Mầm non, Tiểu học or THCS."),
+    ),
+    "not_a_number": (
+        N_("The value is not a number"),
+        N_("Enter digits only, for example 25 or 92,5."),
+    ),
+    "not_whole": (
+        N_("The value is not a whole number"),
+        N_("Enter a whole number, for example 20."),
+    ),
+    "out_of_range": (
+        N_("The value is outside the allowed range"),
+        N_("Enter a percentage from 0 to 100, or a count of 0 or more."),
+    ),
+    "not_yes_no": (
+        N_("The value is not a yes/no answer"),
+        N_("Write Có or Không."),
+    ),
+    "blank": (
+        N_("The cell is blank"),
+        N_("Fill in the value; a blank cell cannot be scored."),
+    ),
+}
+
+
+class ValidationError(model.InputError):
+    """The table's school ids make the run impossible (duplicates, unsafe file names).
+
+    `msgid` is an English message marked for translation, `params` fill its placeholders;
+    str() is the English sentence.
+    """
+
+    def __init__(self, msgid: str, params: Mapping[str, str]) -> None:
+        self.msgid = msgid
+        self.params = dict(params)
+        super().__init__(msgid.format(**self.params))
+
+    def translate(self, gettext: Callable[[str], str]) -> str:
+        """The sentence in the language of `gettext` (e.g. `Translator.gettext`)."""
+        return gettext(self.msgid).format(**self.params)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell after normalisation: the text the suite sees and, for numbers, its value."""
+
+    text: str | None
+    number: float | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed expectation of the suite: its problem code, column and rows."""
+
+    order: int  # position in the suite: the first failure per (row, column) wins
+    code: str
+    column: str  # a column key (the numeric companion's suffix removed)
+    rows: tuple[int, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalising cell text
+
+
+def fold(text: str) -> str:
+    """Text in lower case, without Vietnamese diacritics, single-spaced: 'Mầm  Non' -> 'mam non'."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", bare.lower()).strip()
+
+
+def clean_text(text: str) -> str | None:
+    """The cell's text in NFC with outer spaces removed; None when blank."""
+    cleaned = unicodedata.normalize("NFC", text).strip()
+    return cleaned or None
+
+
+def number_text(text: str, kind: model.Kind) -> str:
+    """Number text rewritten with '.' as the only decimal mark and no grouping.
+
+    Spaces (also non-breaking) go; a share may end in '%'. ',' is the decimal mark when it is
+    the only separator ('92,5'); with both, the last one is the decimal mark ('1.234,5');
+    '.' alone is a decimal point, except in a count grouped by threes ('1.234' -> '1234').
+    Text that is no number comes back (without spaces) for the suite to reject.
+    """
+    compact = _SPACES.sub("", text).replace("−", "-")
+    if kind == "share" and compact.endswith("%"):
+        compact = compact[:-1]
+    if "," in compact and "." in compact:
+        return _two_separators(compact)
+    if compact.count(",") == 1:
+        return compact.replace(",", ".")
+    if kind == "count" and _THOUSANDS_DOT.fullmatch(compact):
+        return compact.replace(".", "")
+    return compact
+
+
+def _two_separators(compact: str) -> str:
+    """'1.234,5' or '1,234.5' -> '1234.5'; anything else unchanged (not a number)."""
+    decimal = "," if compact.rfind(",") > compact.rfind(".") else "."
+    grouping = "." if decimal == "," else ","
+    grouped = rf"-?[0-9]{{1,3}}(\{grouping}[0-9]{{3}})+\{decimal}[0-9]+"
+    if not re.fullmatch(grouped, compact):
+        return compact
+    return compact.replace(grouping, "").replace(decimal, ".")
+
+
+def yes_no_text(text: str) -> str:
+    """'Có', 'co', 'x', 'TRUE', '1' -> 'yes'; 'Không', 'no', '0' -> 'no'; else the text."""
+    folded = fold(text)
+    if folded in _YES_WORDS:
+        return YES
+    if folded in _NO_WORDS:
+        return NO
+    return text
+
+
+def level_text(text: str) -> str:
+    """'Mầm non', 'MG', 'Tiểu học', 'Trung học cơ sở', 'thcs' -> the level key; else the text."""
+    folded = fold(text.replace("_", " ").replace("-", " "))
+    return _LEVEL_WORDS.get(folded, text)
+
+
+def normalise_cell(text: str, kind: model.Kind) -> Cell:
+    """Normalise one cell's text by its column kind (blank -> Cell(None))."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return Cell(None)
+    if kind in ("count", "share"):
+        rewritten = number_text(cleaned, kind)
+        number = float(rewritten) if _NUMBER.fullmatch(rewritten) else None
+        return Cell(rewritten, number)
+    if kind == "yes_no":
+        return Cell(yes_no_text(cleaned))
+    if kind == "level":
+        return Cell(level_text(cleaned))
+    return Cell(cleaned)
+
+
+def has_data(row: model.RawRow) -> bool:
+    """True when at least one cell of the row holds something other than spaces."""
+    return any(clean_text(text) for text in row.cells.values())
+
+
+def normalise_rows(rows: Sequence[model.RawRow]) -> dict[int, dict[str, Cell]]:
+    """Row number -> column key -> Cell, for every row that holds data."""
+    return {
+        row.row_number: {
+            c.key: normalise_cell(row.cells.get(c.key, ""), c.kind) for c in model.COLUMNS
+        }
+        for row in rows
+        if has_data(row)
+    }
+
+
+def build_frame(cells: Mapping[int, Mapping[str, Cell]]) -> pd.DataFrame:
+    """The DataFrame the suite validates: `_row`, every column's text, numbers' companions."""
+    data: dict[str, pd.Series] = {ROW_COLUMN: pd.Series(list(cells), dtype="int64")}
+    for column in model.COLUMNS:
+        texts = [row[column.key].text for row in cells.values()]
+        data[column.key] = pd.Series(texts, dtype="object")
+        if column.kind in ("count", "share"):
+            numbers = [row[column.key].number for row in cells.values()]
+            data[column.key + NUMBER_SUFFIX] = pd.Series(numbers, dtype="float64")
+    return pd.DataFrame(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the Great Expectations suite
+
+
+def load_suite_dict(suite_path: Path) -> dict[str, Any]:
+    """The suite file as a dict, each expectation's meta stamped with its position."""
+    with suite_path.open(encoding="utf-8") as suite_file:
+        suite = json.load(suite_file)
+    for order, expectation in enumerate(suite["expectations"]):
+        if not expectation.get("meta", {}).get("problem"):
+            raise ValueError(f"{suite_path}: expectation {order} has no meta.problem code")
+        # GX does not keep the suite's order in its results; the stamp restores it.
+        expectation["meta"] = {**expectation["meta"], "order": order}
+    return suite
+
+
+@contextlib.contextmanager
+def quiet_gx() -> Iterator[None]:
+    """Silence GX's log records and warnings for the duration of the block."""
+    logger = logging.getLogger("great_expectations")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(previous)
+
+
+def run_suite(frame: pd.DataFrame, suite_path: Path) -> tuple[Failure, ...]:
+    """Validate the frame with the GX suite; one Failure per failed expectation, suite order.
+
+    GX is imported here, not at module top: the import costs seconds and the CLI overlaps it
+    with reading the input.
+    """
+    suite_dict = load_suite_dict(suite_path)
+    with quiet_gx():
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        suite = gx.ExpectationSuite(**suite_dict)
+        batch = (
+            context.data_sources.add_pandas("intake")
+            .add_dataframe_asset("table")
+            .add_batch_definition_whole_dataframe("whole_table")
+            .get_batch(batch_parameters={"dataframe": frame})
+        )
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [ROW_COLUMN],
+            },
+        )
+    failures = [_failure(item, suite_path) for item in result.results if not item.success]
+    return tuple(sorted(failures, key=lambda failure: failure.order))
+
+
+def _failure(item: Any, suite_path: Path) -> Failure:
+    """A Failure from one failed GX expectation result; RuntimeError if GX itself failed."""
+    config = item.expectation_config
+    if _raised(item.exception_info) or "unexpected_index_list" not in item.result:
+        # A broken suite or frame is the project's bug, never the school's: fail loudly.
+        raise RuntimeError(
+            f"{suite_path}: expectation {config.type} on {config.kwargs} could not run"
+        )
+    column = str(config.kwargs["column"]).removesuffix(NUMBER_SUFFIX)
+    rows = tuple(int(index[ROW_COLUMN]) for index in item.result["unexpected_index_list"])
+    return Failure(int(config.meta["order"]), str(config.meta["problem"]), column, rows)
+
+
+def _raised(exception_info: Mapping[str, Any] | None) -> bool:
+    """True when GX reports an exception, either flat or per metric."""
+    if not exception_info:
+        return False
+    if "raised_exception" in exception_info:
+        return bool(exception_info["raised_exception"])
+    return any(
+        isinstance(info, Mapping) and info.get("raised_exception")
+        for info in exception_info.values()
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# From failures to problems, file-level errors, schools
+
+
+def first_codes(failures: Sequence[Failure]) -> dict[tuple[int, str], str]:
+    """(row, column) -> problem code of the first failure in suite order."""
+    codes: dict[tuple[int, str], str] = {}
+    for failure in failures:
+        for row in failure.rows:
+            codes.setdefault((row, failure.column), failure.code)
+    return codes
+
+
+def printable(text: str, limit: int = 40) -> str:
+    """School-typed text made safe for a one-line terminal message (no control characters)."""
+    shown = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def ids_with_rows(rows: Sequence[int], ids: Mapping[int, str]) -> str:
+    """'08304007 (5, 9); 08304010 (6)': each id once, with the rows where it appears."""
+    by_id: dict[str, list[int]] = {}
+    for row in sorted(set(rows)):
+        by_id.setdefault(ids[row], []).append(row)
+    return "; ".join(f"{printable(i)} ({', '.join(map(str, r))})" for i, r in by_id.items())
+
+
+def check_file_level(failures: Sequence[Failure], ids: Mapping[int, str], path: Path) -> None:
+    """Raise ValidationError when the suite found duplicate or unsafe school ids."""
+    duplicates = [row for f in failures if f.code == DUPLICATE_ID for row in f.rows]
+    unsafe = [row for f in failures if f.code == UNSAFE_ID for row in f.rows]
+    params = {"file": str(path)}
+    if duplicates and unsafe:
+        msgid = N_(
+            "{file}: school ids used on more than one row (row numbers in brackets): "
+            "{duplicates}; and school ids that cannot be used as file names: {unsafe}. "
+            "Give each school its own id of letters, digits, '-' and '_' (at most 32)."
+        )
+        params |= {
+            "duplicates": ids_with_rows(duplicates, ids),
+            "unsafe": ids_with_rows(unsafe, ids),
+        }
+    elif duplicates:
+        msgid = N_(
+            "{file}: school ids used on more than one row (row numbers in brackets): "
+            "{duplicates}. Give each school its own id."
+        )
+        params["duplicates"] = ids_with_rows(duplicates, ids)
+    elif unsafe:
+        msgid = N_(
+            "{file}: school ids that cannot be used as file names (row numbers in brackets): "
+            "{unsafe}. Use only letters, digits, '-' and '_', at most 32 characters."
+        )
+        params["unsafe"] = ids_with_rows(unsafe, ids)
+    else:
+        return
+    raise ValidationError(msgid, params)
+
+
+def typed_value(cell: Cell, kind: model.Kind) -> model.Value:
+    """The cell's typed value: int counts, float shares, bool yes/no, text; None if blank."""
+    if kind == "count":
+        return int(cell.number) if cell.number is not None and cell.number.is_integer() else None
+    if kind == "share":
+        return cell.number
+    if kind == "yes_no":
+        return {YES: True, NO: False}.get(cell.text or "")
+    if kind == "level":
+        return cell.text if cell.text in model.LEVELS else None
+    return cell.text
+
+
+def row_problems(
+    row: model.RawRow, cells: Mapping[str, Cell], codes: Mapping[tuple[int, str], str]
+) -> tuple[model.Problem, ...]:
+    """The row's problems, in the intake form's column order."""
+    school_id = cells["school_id"].text or ""
+    name = cells["school_name"].text or ""
+    return tuple(
+        model.Problem(row.row_number, school_id, name, c.key, row.cells.get(c.key, ""), code)
+        for c in model.COLUMNS
+        if (code := codes.get((row.row_number, c.key))) is not None
+    )
+
+
+def build_school(
+    row: model.RawRow, cells: Mapping[str, Cell], problems: tuple[model.Problem, ...]
+) -> model.School:
+    """A School from a row: typed values, with None wherever the suite found a problem."""
+    bad = {p.column for p in problems}
+    values = {
+        c.key: None if c.key in bad else typed_value(cells[c.key], c.kind) for c in model.COLUMNS
+    }
+    level = values["level"]
+    return model.School(
+        row_number=row.row_number,
+        school_id=cells["school_id"].text or "",
+        name=cells["school_name"].text or "",
+        level=level if isinstance(level, str) else None,
+        commune=cells["commune"].text or "",
+        principal=cells["principal"].text or "",
+        values=values,
+        raw=dict(row.cells),
+        problems=problems,
+    )
+
+
+def validate_table(table: model.RawTable, suite_path: Path = paths.INTAKE_SUITE) -> model.Intake:
+    """Validate the loaded table with the GX intake suite and type its values.
+
+    Rows with data but no school id are rejected ("missing_id"); rows with no data at all are
+    skipped (the loader already lists those as ignored). Raises ValidationError for duplicate
+    or unsafe school ids, naming the ids and their rows.
+    """
+    cells = normalise_rows(table.rows)
+    failures = run_suite(build_frame(cells), suite_path) if cells else ()
+    ids = {row: c["school_id"].text or "" for row, c in cells.items()}
+    check_file_level(failures, ids, table.path)
+    codes = first_codes([f for f in failures if f.code not in _FILE_LEVEL_CODES])
+    schools: list[model.School] = []
+    rejected: list[model.Rejected] = []
+    problems: list[model.Problem] = []
+    for row in table.rows:
+        if row.row_number not in cells:
+            continue
+        found = row_problems(row, cells[row.row_number], codes)
+        problems.extend(found)
+        if codes.get((row.row_number, "school_id")) == MISSING_ID:
+            rejected.append(model.Rejected(row.row_number, MISSING_ID, dict(row.cells)))
+        else:
+            schools.append(build_school(row, cells[row.row_number], found))
+    return model.Intake(table, tuple(schools), tuple(rejected), tuple(problems))

@@ -1,0 +1,100 @@
+"""Shared test helpers: build intake tables, run the real CLI, read PDFs back as text."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from checker.model import COLUMNS
+
+PROJECT = Path(__file__).resolve().parent.parent
+SAMPLE = PROJECT / "sample_data"
+HEADERS = [c.header_vi for c in COLUMNS]
+
+# A school that meets every criterion of its level; tests override what they need.
+GOOD_SCHOOL = {
+    "school_id": "08304007",
+    "school_name": "Trường THCS Hưng Nhượng",
+    "level": "THCS",
+    "commune": "Hưng Nhượng",
+    "principal": "Nguyễn Thị Hồng",
+    "students": "412",
+    "website_url": "https://thcshungnhuong.giongtrom.edu.vn",
+    "ioffice_share": "95",
+    "cashless_fees": "Có",
+    "computer_rooms": "1",
+    "computers": "25",
+    "e_gradebook": "Có",
+    "e_contact_book": "Có",
+    "online_enrolment": "Có",
+}
+
+
+def school(**changes: str) -> dict[str, str]:
+    """A good school's row with some values changed (keys as in model.COLUMNS)."""
+    return {**GOOD_SCHOOL, **changes}
+
+
+def write_csv(path: Path, rows: Sequence[Mapping[str, str]]) -> Path:
+    """A plain UTF-8 CSV with the Vietnamese headers, one row per school."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        for row in rows:
+            writer.writerow([row.get(c.key, "") for c in COLUMNS])
+    return path
+
+
+def run_checker(*args: str | Path, cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m checker ARGS` as a user would, in `cwd`; returns the finished process."""
+    environment = {**os.environ, **(env or {})}
+    environment.pop("CHECKER_DB", None)
+    return subprocess.run(
+        [sys.executable, "-m", "checker", *map(str, args)],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def pdf_text(path: Path) -> str:
+    """A PDF's text as pdftotext extracts it (what a user copying from the PDF gets)."""
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def pdf_pages(path: Path) -> int:
+    """The number of pages of a PDF."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample district's three semesters run in turn into one history; returns the folder.
+
+    Outputs: DIR/out-1, DIR/out-2, DIR/out-3 (oldest to newest) and DIR/history.db.
+    """
+    folder = tmp_path_factory.mktemp("sample_run")
+    runs = [
+        ("giong_trom_2025-2026_HK1.csv", "2025-2026/HK1"),
+        ("giong_trom_2025-2026_HK2.csv", "2025-2026/HK2"),
+        ("giong_trom_2026-2027_HK1.xlsx", "2026-2027/HK1"),
+    ]
+    for number, (name, semester) in enumerate(runs, start=1):
+        result = run_checker(
+            "run", SAMPLE / name, "--semester", semester, "--out", folder / f"out-{number}",
+            "--db", folder / "history.db", "--date", "2026-11-29", "--quiet", cwd=folder,
+        )
+        assert result.returncode == 0, result.stderr
+    return folder

@@ -1,0 +1,166 @@
+"""The command line as a user meets it: exit codes, one-line errors, nothing written on failure."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import cli
+from conftest import SAMPLE, pdf_pages, pdf_text, run_checker, school, write_csv
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["template"], ["history"]])
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    assert "checker " in result.output
+
+
+def test_a_small_run_completes_with_exit_0_and_reconciles_rows(tmp_path: Path) -> None:
+    rows = [school(), school(school_id="08304008", school_name="Trường Tiểu học Châu Hòa", level="Tiểu học")]
+    source = write_csv(tmp_path / "schools.csv", rows)
+    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
+                         "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Đọc 2 dòng: 2 phiếu đánh giá + 0 dòng bị loại." in result.stdout
+    assert sorted(p.name for p in (tmp_path / "out" / "scorecards").iterdir()) == ["08304007.pdf", "08304008.pdf"]
+
+
+def test_english_output_with_lang_en(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "schools.csv", [school()])
+    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
+                         "--db", tmp_path / "h.db", "--lang", "en", "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = pdf_text(tmp_path / "out" / "scorecards" / "08304007.pdf")
+    assert "DIGITAL TRANSFORMATION SCORECARD" in text
+    assert "95.0%" in text
+
+
+def test_non_compliant_schools_still_exit_0(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "s.csv", [school(ioffice_share="10", website_url="chưa có", computers="hai mươi")])
+    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
+                         "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with (tmp_path / "out" / "results.csv").open(encoding="utf-8-sig") as handle:
+        statuses = {r["criterion"]: r["status"] for r in csv.DictReader(handle)}
+    assert statuses["ioffice"] == "not_met"
+    assert statuses["website"] == "not_met"
+    assert statuses["computer_lab"] == "missing"
+
+
+def unusable(tmp_path: Path, source: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run on an unusable input and check the common promises: exit 2, one line, nothing written."""
+    out = tmp_path / "out"
+    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", out,
+                         "--db", tmp_path / "h.db", *extra, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not out.exists(), "nothing may be written for an unusable input"
+    assert not (tmp_path / "h.db").exists()
+    return result
+
+
+def test_missing_file_exits_2_naming_it(tmp_path: Path) -> None:
+    result = unusable(tmp_path, tmp_path / "khong-co.xlsx")
+    assert "khong-co.xlsx" in result.stderr
+
+
+def test_missing_column_exits_2_naming_key_and_header(tmp_path: Path) -> None:
+    source = tmp_path / "s.csv"
+    write_csv(source, [school()])
+    lines = source.read_text(encoding="utf-8").splitlines()
+    cut = [",".join(line.split(",")[:7] + line.split(",")[8:]) for line in lines]  # drop iOffice
+    source.write_text("\n".join(cut) + "\n", encoding="utf-8")
+    result = unusable(tmp_path, source)
+    assert "ioffice_share" in result.stderr
+    assert "Tỷ lệ văn bản qua iOffice (%)" in result.stderr
+
+
+def test_duplicate_ids_exit_2_with_their_rows(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "s.csv", [school(), school(school_name="Trường khác"), school(school_id="1")])
+    result = unusable(tmp_path, source)
+    assert "08304007" in result.stderr
+    assert "2" in result.stderr and "3" in result.stderr
+
+
+def test_unsafe_school_id_exits_2(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "s.csv", [school(school_id="../../etc/passwd")])
+    result = unusable(tmp_path, source)
+    assert "../../etc/passwd" in result.stderr
+
+
+def test_corrupt_spreadsheet_exits_2(tmp_path: Path) -> None:
+    source = tmp_path / "bang.xlsx"
+    source.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(200))
+    result = unusable(tmp_path, source)
+    assert "bang.xlsx" in result.stderr
+
+
+def test_bad_rulebook_exits_2_naming_it(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "s.csv", [school()])
+    rules = tmp_path / "rules.toml"
+    rules.write_text('version = "x"\n[[criteria]]\nid = "a"\n', encoding="utf-8")
+    result = unusable(tmp_path, source, "--rules", str(rules))
+    assert "rules.toml" in result.stderr
+
+
+def test_bad_semester_label_is_refused(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "s.csv", [school()])
+    result = run_checker("run", source, "--semester", "2026/HK3", "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "2026-2027/HK1" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_template_writes_a_workbook_that_runs_clean(tmp_path: Path) -> None:
+    form = tmp_path / "mau.xlsx"
+    assert run_checker("template", form, cwd=tmp_path).returncode == 0
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(form)
+    sheet = workbook.worksheets[0]
+    header_row = next(r for r in sheet.iter_rows(min_row=1, max_row=10) if any(c.value == "Mã trường" for c in r))
+    row = header_row[0].row + 1
+    values = ["08304007", "Trường THCS Hưng Nhượng", "THCS", "Hưng Nhượng", "Nguyễn Thị Hồng", 400,
+              "https://thcshn.edu.vn", 95, "Có", 1, 25, "Có", "Có", "Có"]
+    for column, value in enumerate(values, start=1):
+        sheet.cell(row=row, column=column, value=value)
+    workbook.save(form)
+    result = run_checker("run", form, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
+                         "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "scorecards" / "08304007.pdf").exists()
+    with (tmp_path / "out" / "data-quality.csv").open(encoding="utf-8-sig") as handle:
+        assert list(csv.DictReader(handle)) == []
+
+
+def test_interrupted_run_leaves_no_truncated_pdf_and_a_rerun_completes(tmp_path: Path) -> None:
+    source = SAMPLE / "giong_trom_2026-2027_HK1.csv"
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "checker", "run", str(source), "--semester", "2026-2027/HK1",
+               "--out", str(out), "--db", str(tmp_path / "h.db"), "--quiet"]
+    process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((out / "scorecards").glob("*.pdf"))) < 3:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the whole run, workers included, mid-way
+    process.wait()
+    written = list((out / "scorecards").glob("*.pdf"))
+    assert 3 <= len(written) < 45
+    for card in written:
+        assert card.read_bytes().rstrip().endswith(b"%%EOF"), card.name
+        assert pdf_pages(card) == 1
+    rerun = run_checker(*command[3:], cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(list((out / "scorecards").glob("*.pdf"))) == 45
+    assert not list(out.rglob("*.part")), "temporary files must not survive a completed run"

@@ -1,0 +1,192 @@
+"""`checker history` through click's CliRunner, on real SQLite files in tmp_path."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from checker.history import ResultRow, RunRecord, open_store, record_run
+from checker.history_cli import history
+from checker.model import Status
+from checker.semester import Semester, parse_semester
+
+SEMESTERS = ("2025-2026/HK1", "2025-2026/HK2", "2026-2027/HK1")
+# school -> statuses per semester (None: the school is not in that semester's table)
+STATUSES: dict[str, list[dict[str, Status] | None]] = {
+    "08304007": [
+        {"website": "met", "ioffice": "not_met", "computer_lab": "missing"},
+        {"website": "met", "ioffice": "met", "computer_lab": "not_met"},
+        {"website": "met", "ioffice": "met", "computer_lab": "met"},
+    ],
+    "08304011": [
+        {"website": "not_met", "ioffice": "met", "computer_lab": "not_applicable"},
+        {"website": "met", "ioffice": "met", "computer_lab": "not_applicable"},
+        None,  # merged into another school
+    ],
+    "08304020": [
+        None,  # opened this year
+        None,
+        {"website": "missing", "ioffice": "not_met", "computer_lab": "not_met"},
+    ],
+    "08304030": [{"website": "met", "ioffice": "not_met", "computer_lab": "not_met"}] * 3,
+}
+
+
+def run(semester: Semester, number: int) -> RunRecord:
+    return RunRecord(
+        f"run-{number}",
+        semester,
+        f"2026-0{number}-01T08:00:00",
+        "0" * 64,
+        "2026.1",
+        "0.1.0",
+        3,
+        3,
+        0,
+        0,
+    )
+
+
+def rows(index: int) -> list[ResultRow]:
+    return [
+        ResultRow(school_id, f"Trường {school_id}", "thcs", criterion, status, "v")
+        for school_id, per_semester in STATUSES.items()
+        if (statuses := per_semester[index]) is not None
+        for criterion, status in statuses.items()
+    ]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "history.db"
+    engine = open_store(f"sqlite:///{path}")
+    try:
+        for index in (2, 0, 1):  # recorded out of order on purpose
+            record_run(engine, run(parse_semester(SEMESTERS[index]), index + 1), rows(index))
+    finally:
+        engine.dispose()
+    return path
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(history, list(args), env=env or {"CHECKER_DB": ""})
+
+
+def test_table_lists_every_semester_in_order_with_rates(db_path: Path) -> None:
+    result = invoke("--db", str(db_path), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    positions = [result.output.index(label) for label in SEMESTERS]
+    assert positions == sorted(positions)
+    for criterion in ("website", "ioffice", "computer_lab"):
+        assert criterion in result.output
+    hk1 = next(line for line in result.output.splitlines() if "2025-2026/HK1" in line)
+    # website 2 of 3; computer_lab: one missing, one not met, one not applicable
+    cells = [cell.strip() for cell in hk1.split("│")[1:5]]
+    assert cells == ["2025-2026/HK1", "2/3 (66.7%)", "1/3 (33.3%)", "0/2 (0%)"]
+    hk2 = next(line for line in result.output.splitlines() if "2025-2026/HK2" in line)
+    assert "3/3 (100%)" in hk2
+
+
+def test_table_in_vietnamese_uses_decimal_comma(db_path: Path) -> None:
+    result = invoke("--db", str(db_path))
+    assert result.exit_code == 0, result.output
+    assert "2/3 (66,7%)" in result.output
+
+
+def test_db_comes_from_environment_when_no_option(db_path: Path) -> None:
+    result = invoke("--lang", "en", env={"CHECKER_DB": str(db_path)})
+    assert result.exit_code == 0, result.output
+    assert "2026-2027/HK1" in result.output
+
+
+def test_csv_parses(db_path: Path) -> None:
+    result = invoke("--db", str(db_path), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    records = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(records) == 3 * 3
+    assert [r["semester"] for r in records[::3]] == list(SEMESTERS)
+    first = records[0]
+    assert (first["criterion"], first["met"], first["applicable"]) == ("website", "2", "3")
+    assert first["rate"] == "0.6667"
+    lab = records[2]  # computer_lab 2025-2026/HK1: missing, not met, not applicable
+    assert (lab["met"], lab["applicable"], lab["rate"]) == ("0", "2", "0.0000")
+
+
+def test_json_parses(db_path: Path) -> None:
+    result = invoke("--db", str(db_path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [entry["semester"] for entry in data] == list(SEMESTERS)
+    last = {c["criterion"]: c for c in data[2]["criteria"]}
+    assert last["ioffice"] == {"criterion": "ioffice", "met": 1, "applicable": 3, "rate": 1 / 3}
+
+
+def test_school_table_shows_statuses_and_absences(db_path: Path) -> None:
+    result = invoke("--db", str(db_path), "--school", "08304011", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "Trường 08304011" in result.output
+    assert "Not met" in result.output and "Not applicable" in result.output
+    hk1 = next(line for line in result.output.splitlines() if "2025-2026/HK1" in line)
+    assert "Not met" in hk1 and "1/2 (50%)" in hk1
+    # the merged school is simply not in the last semester's table: said, not an error
+    assert "Not in the school table of: 2026-2027/HK1" in result.output
+
+
+def test_school_csv_and_json(db_path: Path) -> None:
+    as_csv = invoke("--db", str(db_path), "--school", "08304020", "--format", "csv")
+    assert as_csv.exit_code == 0, as_csv.output
+    records = list(csv.DictReader(io.StringIO(as_csv.output)))
+    assert [(r["semester"], r["criterion"], r["status"]) for r in records] == [
+        ("2026-2027/HK1", "website", "missing"),
+        ("2026-2027/HK1", "ioffice", "not_met"),
+        ("2026-2027/HK1", "computer_lab", "not_met"),
+    ]
+    as_json = invoke("--db", str(db_path), "--school", "08304007", "--format", "json")
+    data = json.loads(as_json.output)
+    assert data["absent_from"] == []
+    assert [s["semester"] for s in data["semesters"]] == list(SEMESTERS)
+    assert data["semesters"][0]["statuses"]["computer_lab"] == "missing"
+    assert data["semesters"][2]["score"] == 1.0
+
+
+def test_unknown_school_exits_2_with_a_message(db_path: Path) -> None:
+    result = invoke("--db", str(db_path), "--school", "99999999", "--lang", "en")
+    assert result.exit_code == 2
+    assert "99999999 is not in the history" in result.stderr
+    assert result.stdout == ""
+
+
+def test_no_database_is_a_friendly_exit_0(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.db"
+    result = invoke("--db", str(missing), "--lang", "en")
+    assert result.exit_code == 0
+    assert "No semesters recorded yet" in result.output
+    assert not missing.exists()  # looking does not create a database
+
+
+def test_empty_database_is_a_friendly_exit_0(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    open_store(f"sqlite:///{path}").dispose()
+    result = invoke("--db", str(path), "--lang", "en", "--format", "json")
+    assert result.exit_code == 0
+    assert "No semesters recorded yet" in result.output
+
+
+def test_unusable_database_url_is_one_line_without_traceback() -> None:
+    result = invoke("--db", "nosuchdialect://u:secret@host/db")
+    assert result.exit_code == 1
+    assert "cannot use the database URL" in result.output
+    assert "secret" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_help_has_an_example() -> None:
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert "checker history --school 08304007" in result.output
+    assert "--format [table|csv|json]" in result.output

@@ -1,0 +1,177 @@
+"""The blank intake workbook: headers, checks, instructions, and a filled-in copy that loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from babel.support import NullTranslations
+
+from checker.i18n import Translator, load_translator
+from checker.intake_form import (
+    COLUMN_HELP,
+    LAST_ROW,
+    LEVEL_CHOICES,
+    YES_NO_CHOICES,
+    write_intake_template,
+)
+from checker.load import load_table
+from checker.model import COLUMNS, RawRow
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    path = tmp_path / "mau_nhap_lieu.xlsx"
+    write_intake_template(path, load_translator("vi"))
+    return path
+
+
+def validations_by_column(sheet) -> dict[str, list]:
+    """The sheet's data validations, by the column letter of their ranges."""
+    found: dict[str, list] = {}
+    for validation in sheet.data_validations.dataValidation:
+        for cell_range in validation.sqref.ranges:
+            letter = cell_range.coord.split(":")[0].rstrip("0123456789")
+            found.setdefault(letter, []).append(validation)
+    return found
+
+
+def letter_of(key: str) -> str:
+    """The template's column letter for a column key."""
+    position = [c.key for c in COLUMNS].index(key)
+    return openpyxl.utils.get_column_letter(position + 1)
+
+
+def test_template_has_the_vietnamese_headers_with_english_comments(template: Path) -> None:
+    sheet = openpyxl.load_workbook(template).worksheets[0]
+
+    headers = [cell.value for cell in sheet[1]]
+
+    assert headers == [c.header_vi for c in COLUMNS]
+    assert sheet["A1"].comment is not None
+    assert sheet["A1"].comment.text == "School ID (school_id)"
+    assert sheet.freeze_panes == "C2"
+    assert sheet["A2"].number_format == "@"
+    assert sheet[f"A{LAST_ROW}"].number_format == "@"
+    assert sheet.column_dimensions["B"].width == 36
+
+
+def test_template_has_drop_downs_and_number_limits(template: Path) -> None:
+    sheet = openpyxl.load_workbook(template).worksheets[0]
+    by_column = validations_by_column(sheet)
+
+    for column in COLUMNS:
+        checks = by_column.get(letter_of(column.key), [])
+        if column.kind in ("text", "url"):
+            assert checks == []
+            continue
+        assert len(checks) == 1, column.key
+        check = checks[0]
+        assert str(check.sqref) == f"{letter_of(column.key)}2:{letter_of(column.key)}{LAST_ROW}"
+        assert check.showErrorMessage
+        if column.kind == "yes_no":
+            assert (check.type, check.formula1) == ("list", '"' + ",".join(YES_NO_CHOICES) + '"')
+        elif column.kind == "level":
+            assert (check.type, check.formula1) == ("list", '"Mầm non,Tiểu học,THCS"')
+        elif column.kind == "share":
+            assert (check.type, check.operator, check.formula1, check.formula2) == (
+                "decimal",
+                "between",
+                "0",
+                "100",
+            )
+        elif column.kind == "count":
+            assert (check.type, check.operator, check.formula1) == (
+                "whole",
+                "greaterThanOrEqual",
+                "0",
+            )
+        elif column.kind == "id":
+            assert (check.type, check.formula1) == ("textLength", "32")
+    assert LEVEL_CHOICES == ("Mầm non", "Tiểu học", "THCS")
+
+
+def test_template_has_an_instruction_line_per_column(tmp_path: Path) -> None:
+    # A catalog that marks every message shows that every text goes through the translator.
+    class Marking(NullTranslations):
+        def gettext(self, message: str) -> str:
+            return "«" + message + "»"
+
+    path = tmp_path / "form.xlsx"
+    write_intake_template(path, Translator("vi", Marking()))
+    workbook = openpyxl.load_workbook(path)
+
+    assert workbook.sheetnames == ["«Schools»", "«Instructions»"]
+    helper = workbook.worksheets[1]
+    texts = [[cell.value for cell in row] for row in helper.iter_rows()]
+    lines = {row[0]: row[2] for row in texts if row[0] and row[2]}
+    for column in COLUMNS:
+        assert lines[column.header_vi] == "«" + COLUMN_HELP[column.key] + "»"
+    table = workbook.worksheets[0]
+    check = validations_by_column(table)[letter_of("level")][0]
+    assert check.error.startswith("«") and check.prompt.startswith("«")
+    assert [cell.value for cell in table[1]] == [c.header_vi for c in COLUMNS]
+
+
+def test_english_template_keeps_the_vietnamese_headers(tmp_path: Path) -> None:
+    path = tmp_path / "form_en.xlsx"
+
+    write_intake_template(path, load_translator("en"))
+    workbook = openpyxl.load_workbook(path)
+
+    assert workbook.sheetnames == ["Schools", "Instructions"]
+    assert [cell.value for cell in workbook.worksheets[0][1]] == [c.header_vi for c in COLUMNS]
+
+
+def test_template_is_written_atomically_over_an_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(b"old content")
+
+    write_intake_template(path, load_translator("vi"))
+
+    assert openpyxl.load_workbook(path).worksheets[0]["A1"].value == "Mã trường"
+    assert [p.name for p in tmp_path.iterdir()] == ["form.xlsx"]  # no temp file left
+
+
+def test_failed_write_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "is_a_folder.xlsx"
+    target.mkdir()
+
+    with pytest.raises(OSError):
+        write_intake_template(target, load_translator("vi"))
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["is_a_folder.xlsx"]
+
+
+def test_filled_in_template_loads_to_the_expected_rows(template: Path) -> None:
+    workbook = openpyxl.load_workbook(template)
+    sheet = workbook.worksheets[0]
+    schools = [
+        ["08304007", "Trường THCS Hưng Nhượng", "THCS", "Hưng Nhượng", "Nguyễn Văn An", 512,
+         "https://thcshungnhuong.edu.vn", 0.95, "Có", 1, 20, "Có", "Không", "Có"],
+        ["08304012", "Trường TH Tân Thanh", "Tiểu học", "Tân Thanh", "Lê Thị Bình", 340,
+         "Chưa có", 92.5, "Không", 2, 35, "Có", "Có", "Có"],
+        ["08304101", "Trường MN Sao Mai", "Mầm non", "Giồng Trôm", "", 150,
+         "www.mnsaomai.edu.vn", 88, "Có", 0, 0, "", "", ""],
+    ]  # fmt: skip
+    for offset, values in enumerate(schools):
+        for position, value in enumerate(values, start=1):
+            sheet.cell(row=2 + offset, column=position, value=value if value != "" else None)
+    sheet[f"{letter_of('ioffice_share')}2"].number_format = "0%"  # the user typed 95%
+    filled = template.with_name("da_dien.xlsx")
+    workbook.save(filled)
+
+    table = load_table(filled)
+
+    keys = [c.key for c in COLUMNS]
+    expected = [
+        RawRow(2, dict(zip(keys, [str(v) for v in schools[0]], strict=True)) | {
+            "ioffice_share": "95%"}),
+        RawRow(3, dict(zip(keys, [str(v) for v in schools[1]], strict=True))),
+        RawRow(4, dict(zip(keys, [str(v) for v in schools[2]], strict=True))),
+    ]  # fmt: skip
+    assert list(table.rows) == expected
+    assert table.header_row == 1
+    assert table.extra_columns == ()
+    assert table.ignored_rows == ()

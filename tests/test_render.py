@@ -1,0 +1,154 @@
+"""Rendering: real PDFs from WeasyPrint, hostile school data kept inert, any Executor works."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from checker.render import html_to_pdf, render_scorecards, render_tools
+from conftest import pdf_pages, pdf_text, run_checker, school, write_csv
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """A loopback server that only records the paths it was asked for."""
+
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        self.requests.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def loopback() -> Iterator[tuple[str, list[str]]]:
+    """A loopback HTTP server on a free port; yields its base URL and the requests it saw."""
+    seen: list[str] = []
+    handler = type("Handler", (Recorder,), {"requests": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def hostile_rows(base: str) -> list[dict[str, str]]:
+    return [
+        school(
+            school_id="A1",
+            school_name="<script>alert(1)</script> {{ 7*7 }} Trường THCS Hưng Nhượng",
+            commune=f'<img src="{base}/img-in-commune">',
+            principal=f"<link rel=attachment href=file:///etc/passwd> <style>@import '{base}/css';</style>",
+            website_url="javascript:alert(document.cookie)",
+        ),
+        school(
+            school_id="A2",
+            school_name="Trường " + "Rất Dài " * 60,
+            website_url="www.thcs-a2.edu.vn/trang-chu",
+            principal="{% for x in range(10**9) %}x{% endfor %}",
+        ),
+    ]
+
+
+def test_hostile_cells_print_as_text_and_fetch_nothing(tmp_path: Path, loopback: tuple[str, list[str]]) -> None:
+    base, seen = loopback
+    source = write_csv(tmp_path / "s.csv", hostile_rows(base))
+    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
+                         "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    card = tmp_path / "out" / "scorecards" / "A1.pdf"
+    text = " ".join(pdf_text(card).split())
+    assert "<script>alert(1)</script> {{ 7*7 }}" in text
+    assert "</script> 49 Trường" not in text  # the template syntax was not evaluated
+    assert f"<img src=\"{base}/img-in-" in text  # printed as text (it wraps), never fetched
+    assert seen == [], "rendering must not reach the network"
+    reader = PdfReader(card)
+    assert not reader.attachments, "no file may be attached from a cell"
+    raw = card.read_bytes()
+    assert b"javascript" not in raw.lower()
+    assert b"root:" not in raw
+
+
+def test_only_http_websites_become_links(tmp_path: Path, loopback: tuple[str, list[str]]) -> None:
+    base, seen = loopback
+    source = write_csv(tmp_path / "s.csv", hostile_rows(base))
+    assert run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
+                       "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path).returncode == 0
+
+    def links(name: str) -> set[str]:
+        page = PdfReader(tmp_path / "out" / "scorecards" / name).pages[0]
+        annotations = [a.get_object() for a in page.get("/Annots", [])]
+        return {str(a["/A"]["/URI"]) for a in annotations if "/A" in a and "/URI" in a["/A"]}
+
+    assert links("A1.pdf") == set()
+    assert links("A2.pdf") == {"https://www.thcs-a2.edu.vn/trang-chu"}  # https assumed
+    assert seen == []
+
+
+def test_a_very_long_name_keeps_the_scorecard_on_one_page(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "s.csv", [school(school_name="Trường " + "Rất Dài " * 60)])
+    assert run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
+                       "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path).returncode == 0
+    card = tmp_path / "out" / "scorecards" / "08304007.pdf"
+    assert pdf_pages(card) == 1
+    assert "…" in pdf_text(card)
+
+
+def test_safe_fetcher_blocks_files_and_network_but_serves_project_fonts(loopback: tuple[str, list[str]]) -> None:
+    base, seen = loopback
+    tools = render_tools("vi")
+    html = f"""<html><head><link rel=attachment href="file:///etc/passwd">
+      <style>@import url({base}/import.css); body {{ background: url({base}/bg.png) }}
+      @font-face {{ font-family: X; src: url({base}/font.ttf) }}</style></head>
+      <body><img src="file:///etc/passwd"><img src="../../../../etc/hostname"><img src="{base}/img.png">
+      <svg><image href="{base}/svg.png" width="10" height="10"/></svg><p>Trường THCS Hưng Nhượng</p></body></html>"""
+    pdf = html_to_pdf(html, tools)
+    assert seen == []
+    assert b"root:" not in pdf
+    assert pdf.startswith(b"%PDF")
+
+
+def cards_for(tmp_path: Path) -> list[dict[str, object]]:
+    """Scorecard contexts for three schools, built by the real pipeline stages."""
+    import datetime as dt
+
+    from checker import paths
+    from checker.context import DistrictFacts, RunFacts, scorecard_context
+    from checker.evaluate import district_rates, evaluate, load_rulebook
+    from checker.i18n import load_translator
+    from checker.load import load_table
+    from checker.office import load_office
+    from checker.validate import validate_table
+
+    rows = [school(school_id=f"S{i}", school_name=f"Trường Tiểu học số {i}", level="Tiểu học") for i in range(3)]
+    intake = validate_table(load_table(write_csv(tmp_path / "s.csv", rows)))
+    rulebook = load_rulebook(paths.DEFAULT_RULEBOOK)
+    results = evaluate(intake.schools, rulebook)
+    facts = RunFacts("2026-2027/HK1", "test", dt.date(2026, 11, 29), "0", load_office(paths.DEFAULT_OFFICE, "vi"), "s.csv")
+    district = DistrictFacts(district_rates(results, rulebook), 3, 0, 0)
+    t = load_translator("vi")
+    return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
+
+
+def test_render_stage_takes_any_executor(tmp_path: Path) -> None:
+    cards = cards_for(tmp_path)
+    with ThreadPoolExecutor(2) as threads:
+        by_threads = list(render_scorecards(cards, "vi", "0", threads, chunk_size=2))
+    with ProcessPoolExecutor(2) as processes:
+        by_processes = list(render_scorecards(cards, "vi", "0", processes, chunk_size=1))
+    assert [school_id for school_id, _ in by_threads] == ["S0", "S1", "S2"]
+    assert by_threads == by_processes, "the same card gives the same bytes, however it is scheduled"
+    for school_id, pdf in by_threads:
+        path = tmp_path / f"{school_id}.pdf"
+        path.write_bytes(pdf)
+        assert f"Trường Tiểu học số {school_id[1]}" in pdf_text(path)

@@ -1,0 +1,121 @@
+"""End to end: the sample district's semesters through the real CLI, outputs read back."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+from conftest import PROJECT, SAMPLE, pdf_pages, pdf_text, run_checker
+
+GOLDEN = PROJECT / "tests" / "golden" / "sample_2026-2027_HK1.csv"
+
+
+def read_results(out: Path) -> list[dict[str, str]]:
+    with (out / "results.csv").open(encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_school_gets_one_scorecard_and_the_district_a_summary(sample_run: Path) -> None:
+    out = sample_run / "out-3"
+    cards = sorted((out / "scorecards").glob("*.pdf"))
+    assert len(cards) == 45
+    for card in cards:
+        assert pdf_pages(card) == 1, f"{card.name} is not one page"
+    assert (out / "summary.pdf").stat().st_size > 10_000
+    for name in ("results.json", "manifest.json", "data-quality.xlsx", "data-quality.csv"):
+        assert (out / name).exists(), name
+
+
+def test_results_match_the_golden_statuses(sample_run: Path) -> None:
+    """The golden file was checked by hand against the rulebook for the sample's edge rows."""
+    with GOLDEN.open(encoding="utf-8") as handle:
+        golden = {(r["school_id"], r["criterion"]): r["status"] for r in csv.DictReader(handle)}
+    found = {(r["school_id"], r["criterion"]): r["status"] for r in read_results(sample_run / "out-3")}
+    assert found == golden
+
+
+def test_edge_rows_of_the_sample_have_the_expected_status(sample_run: Path) -> None:
+    found = {(r["school_id"], r["criterion"]): r for r in read_results(sample_run / "out-3")}
+    assert found[("08304027", "ioffice")]["status"] == "met"  # exactly 90
+    assert found[("08304045", "ioffice")]["status"] == "not_met"  # 89.9
+    assert found[("08304031", "computer_lab")]["status"] == "met"  # 20 computers
+    assert found[("08304017", "computer_lab")]["status"] == "not_met"  # 19 computers
+    assert found[("08304029", "computer_lab")]["status"] == "missing"  # "hai mươi"
+    assert found[("08304038", "ioffice")]["status"] == "missing"  # 130
+    assert found[("08304001", "computer_lab")]["status"] == "not_applicable"  # preschool
+
+
+def test_scorecard_names_its_school_in_real_text(sample_run: Path) -> None:
+    rows = read_results(sample_run / "out-3")
+    names = {r["school_id"]: r["school_name"] for r in rows}
+    for school_id, name in list(names.items())[:45:7]:
+        text = pdf_text(sample_run / "out-3" / "scorecards" / f"{school_id}.pdf")
+        assert name in text
+        assert school_id in text
+        assert "PHIẾU ĐÁNH GIÁ CHUYỂN ĐỔI SỐ" in text
+        assert "Giồng Trôm, ngày 29 tháng 11 năm 2026" in text
+
+
+def test_scorecard_shows_the_data_problem_of_its_row(sample_run: Path) -> None:
+    text = " ".join(pdf_text(sample_run / "out-3" / "scorecards" / "08304029.pdf").split())
+    assert "hai mươi" in text
+    assert "Thiếu dữ liệu" in text
+
+
+def test_summary_reports_each_criterion_against_its_target(sample_run: Path) -> None:
+    text = pdf_text(sample_run / "out-3" / "summary.pdf")
+    assert "43/45 trường (95,6%) — chỉ tiêu 100%" in " ".join(text.split())
+    assert "Trường cần quan tâm" in text
+    for short in ("25-26 HK1", "25-26 HK2", "26-27 HK1"):  # the trend chart's three semesters
+        assert short in text
+
+
+def test_manifest_hashes_match_the_files(sample_run: Path) -> None:
+    out = sample_run / "out-3"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    source = SAMPLE / "giong_trom_2026-2027_HK1.xlsx"
+    assert manifest["input"]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert manifest["counts"]["rows_read"] == manifest["counts"]["scorecards"] + manifest["counts"]["rejected"]
+    assert len(manifest["outputs"]) == 45 + 5
+    for name, digest in manifest["outputs"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_last_semester_scorecards_show_progress(sample_run: Path) -> None:
+    first = pdf_text(sample_run / "out-1" / "scorecards" / "08304001.pdf")
+    assert "Chưa có học kỳ nào trước đó" in " ".join(first.split())
+    changes = 0
+    for card in sorted((sample_run / "out-3" / "scorecards").glob("*.pdf")):
+        text = " ".join(pdf_text(card).split())
+        assert "Học kỳ trước (2025-2026/HK2)" in text, card.name
+        changes += ("Tiến bộ" in text) + ("Giảm" in text)
+    assert changes > 0
+
+
+def test_history_holds_three_semesters(sample_run: Path) -> None:
+    with sqlite3.connect(sample_run / "history.db") as db:
+        semesters = [r[0] for r in db.execute("select distinct semester from results order by 1")]
+        per_semester = db.execute("select count(*) from results group by semester").fetchall()
+    assert semesters == ["2025-2026/HK1", "2025-2026/HK2", "2026-2027/HK1"]
+    assert per_semester == [(45 * 6,)] * 3
+    listing = run_checker("history", "--db", sample_run / "history.db", "--format", "csv", cwd=sample_run)
+    assert listing.returncode == 0
+    listed = {row["semester"] for row in csv.DictReader(listing.stdout.splitlines())}
+    assert listed == {"2025-2026/HK1", "2025-2026/HK2", "2026-2027/HK1"}
+
+
+def test_same_input_same_day_gives_identical_bytes(tmp_path: Path) -> None:
+    source = SAMPLE / "giong_trom_2026-2027_HK1.csv"
+    digests = []
+    for number in (1, 2):
+        out = tmp_path / f"out{number}"
+        result = run_checker(
+            "run", source, "--semester", "2026-2027/HK1", "--out", out, "--db", tmp_path / f"h{number}.db",
+            "--date", "2026-11-29", "--quiet", "--workers", str(number), cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+        digests.append({p.relative_to(out): hashlib.sha256(p.read_bytes()).hexdigest() for p in out.rglob("*") if p.is_file()})
+    assert digests[0] == digests[1]

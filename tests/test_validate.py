@@ -1,0 +1,396 @@
+"""VALIDATE stage: cell parsing, and real Great Expectations runs of the intake suite."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from checker import model, paths
+from checker.validate import (
+    PROBLEM_TEXTS,
+    ValidationError,
+    level_text,
+    number_text,
+    validate_table,
+    yes_no_text,
+)
+
+GOOD = {
+    "school_name": "Trường THCS Hưng Nhượng",
+    "level": "THCS",
+    "commune": "Hưng Nhượng",
+    "principal": "Nguyễn Văn A",
+    "students": "412",
+    "website_url": "https://thcshungnhuong.edu.vn",
+    "ioffice_share": "95",
+    "cashless_fees": "Có",
+    "computer_rooms": "1",
+    "computers": "24",
+    "e_gradebook": "Có",
+    "e_contact_book": "Có",
+    "online_enrolment": "Có",
+}
+
+
+def raw_row(number: int, school_id: str, **cells: str) -> model.RawRow:
+    """A row with every known column: GOOD values, then `cells`, with the given id."""
+    return model.RawRow(
+        number, {c.key: "" for c in model.COLUMNS} | GOOD | {"school_id": school_id} | cells
+    )
+
+
+def table(*rows: model.RawRow, name: str = "truong.csv") -> model.RawTable:
+    """A RawTable as the loader would hand it over."""
+    return model.RawTable(Path(name), "0" * 64, 1, rows)
+
+
+def school(intake: model.Intake, school_id: str) -> model.School:
+    """The school with that id (fails the test if absent)."""
+    found = [s for s in intake.schools if s.school_id == school_id]
+    assert len(found) == 1, f"{school_id} not among {[s.school_id for s in intake.schools]}"
+    return found[0]
+
+
+def codes(found: model.School) -> dict[str, str]:
+    """Column -> problem code of the school's problems."""
+    return {p.column: p.code for p in found.problems}
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing, without GX
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("95", "share", "95"),
+        ("95%", "share", "95"),
+        ("92,5", "share", "92.5"),
+        ("92.5", "share", "92.5"),
+        ("92,5%", "share", "92.5"),
+        ("92,5 %", "share", "92.5"),
+        ("1.234", "count", "1234"),
+        ("1.234", "share", "1.234"),
+        ("1\u00a0234", "count", "1234"),
+        ("1 234", "count", "1234"),
+        ("1.234,5", "count", "1234.5"),
+        ("1,234.5", "count", "1234.5"),
+        ("12,5", "count", "12.5"),
+        ("95%", "count", "95%"),
+        ("−3", "count", "-3"),
+        ("hai mươi", "count", "haimươi"),
+        ("1.2.3", "share", "1.2.3"),
+        ("1,2,3", "count", "1,2,3"),
+    ],
+)
+def test_number_text(text: str, kind: model.Kind, expected: str) -> None:
+    assert number_text(text, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Có", "yes"),
+        ("có", "yes"),
+        ("CO", "yes"),
+        ("x", "yes"),
+        ("X", "yes"),
+        ("Yes", "yes"),
+        ("y", "yes"),
+        ("TRUE", "yes"),
+        ("1", "yes"),
+        ("Không", "no"),
+        ("khong", "no"),
+        ("KHÔNG", "no"),
+        ("No", "no"),
+        ("n", "no"),
+        ("false", "no"),
+        ("0", "no"),
+        ("đạt", "đạt"),
+        ("maybe", "maybe"),
+    ],
+)
+def test_yes_no_text(text: str, expected: str) -> None:
+    assert yes_no_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mầm non", "mam_non"),
+        ("MẦM NON", "mam_non"),
+        ("mam non", "mam_non"),
+        ("Mẫu giáo", "mam_non"),
+        ("MN", "mam_non"),
+        ("mg", "mam_non"),
+        ("mam_non", "mam_non"),
+        ("Tiểu học", "tieu_hoc"),
+        ("tieu hoc", "tieu_hoc"),
+        ("TH", "tieu_hoc"),
+        ("tieu_hoc", "tieu_hoc"),
+        ("THCS", "thcs"),
+        ("Trung học cơ sở", "thcs"),
+        ("trung  hoc co so", "thcs"),
+        ("thcs", "thcs"),
+        (unicodedata.normalize("NFD", "Tiểu học"), "tieu_hoc"),
+        ("Nhà trẻ", "Nhà trẻ"),
+        ("THPT", "THPT"),
+    ],
+)
+def test_level_text(text: str, expected: str) -> None:
+    assert level_text(text) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# One shared GX run over many cases
+
+
+@pytest.fixture(scope="module")
+def intake() -> model.Intake:
+    """One validated table holding a row per case below (one GX run for the module)."""
+    return validate_table(
+        table(
+            raw_row(2, "08304007"),
+            raw_row(3, "RANGE", ioffice_share="130", students="-3"),
+            raw_row(4, "WORDS", computers="hai mươi"),
+            raw_row(5, "LEVEL", level="Nhà trẻ", computers="", cashless_fees=""),
+            raw_row(6, "BLANKS", computers="", e_gradebook="", cashless_fees="Không"),
+            raw_row(7, "INVALID", e_gradebook="maybe", computer_rooms="1,5"),
+            raw_row(8, "FORMATS", ioffice_share="92,5%", students="1.234", computers="1\u00a0020"),
+            raw_row(
+                9, "PERCENT", ioffice_share="95%", e_contact_book="x", online_enrolment="khong"
+            ),
+            raw_row(10, ""),
+            model.RawRow(11, {c.key: " " for c in model.COLUMNS}),
+            raw_row(
+                12, "PRESCHOOL", level="Mầm non", computers="", computer_rooms="", e_gradebook=""
+            ),
+            raw_row(13, "ORDER", computers="-3.5"),
+            raw_row(
+                14,
+                "NFD",
+                school_name=unicodedata.normalize("NFD", "Trường Mầm non Sơn Phú"),
+                level=unicodedata.normalize("NFD", "Mầm non"),
+            ),
+            raw_row(15, "NOLEVEL", level=""),
+            raw_row(16, "HUGE", computers="9" * 400, students="2000000"),
+        )
+    )
+
+
+def test_clean_row_has_typed_values_and_no_problem(intake: model.Intake) -> None:
+    found = school(intake, "08304007")
+    assert found.problems == ()
+    assert found.level == "thcs"
+    assert found.values["ioffice_share"] == 95.0
+    assert found.values["computers"] == 24
+    assert found.values["cashless_fees"] is True
+    assert found.values["website_url"] == "https://thcshungnhuong.edu.vn"
+    assert found.raw["level"] == "THCS"
+
+
+def test_out_of_range_values_become_none_with_a_problem(intake: model.Intake) -> None:
+    found = school(intake, "RANGE")
+    assert codes(found) == {"ioffice_share": "out_of_range", "students": "out_of_range"}
+    assert found.values["ioffice_share"] is None
+    assert found.values["students"] is None
+    problem = next(p for p in found.problems if p.column == "ioffice_share")
+    assert (problem.row_number, problem.value, problem.school_name) == (
+        3,
+        "130",
+        GOOD["school_name"],
+    )
+
+
+def test_absurdly_large_counts_are_out_of_range(intake: model.Intake) -> None:
+    found = school(intake, "HUGE")
+    assert codes(found) == {"computers": "out_of_range", "students": "out_of_range"}
+    assert found.values["computers"] is None
+
+
+def test_words_for_a_number_are_not_a_number(intake: model.Intake) -> None:
+    found = school(intake, "WORDS")
+    assert codes(found) == {"computers": "not_a_number"}
+    assert found.values["computers"] is None
+    assert found.values["computer_rooms"] == 1
+
+
+def test_unknown_level_keeps_the_school_without_a_level(intake: model.Intake) -> None:
+    found = school(intake, "LEVEL")
+    assert found.level is None
+    # Only the level is reported: blanks in level-specific columns depend on the level.
+    assert codes(found) == {"level": "unknown_level"}
+
+
+def test_blank_level_is_reported_as_blank(intake: model.Intake) -> None:
+    found = school(intake, "NOLEVEL")
+    assert found.level is None
+    assert codes(found) == {"level": "blank"}
+
+
+def test_blank_is_missing_and_no_is_a_value(intake: model.Intake) -> None:
+    found = school(intake, "BLANKS")
+    assert codes(found) == {"computers": "blank", "e_gradebook": "blank"}
+    assert found.values["computers"] is None
+    assert found.values["e_gradebook"] is None
+    assert found.values["cashless_fees"] is False
+
+
+def test_invalid_differs_from_blank(intake: model.Intake) -> None:
+    found = school(intake, "INVALID")
+    assert codes(found) == {"e_gradebook": "not_yes_no", "computer_rooms": "not_whole"}
+    assert found.values["e_gradebook"] is None
+    assert found.values["computer_rooms"] is None
+
+
+def test_decimal_comma_percent_sign_and_grouping(intake: model.Intake) -> None:
+    found = school(intake, "FORMATS")
+    assert found.problems == ()
+    assert found.values["ioffice_share"] == 92.5
+    assert found.values["students"] == 1234
+    assert found.values["computers"] == 1020
+
+
+def test_percent_sign_and_yes_no_spellings(intake: model.Intake) -> None:
+    found = school(intake, "PERCENT")
+    assert found.problems == ()
+    assert found.values["ioffice_share"] == 95.0
+    assert found.values["e_contact_book"] is True
+    assert found.values["online_enrolment"] is False
+
+
+def test_blanks_in_columns_no_criterion_of_the_level_reads(intake: model.Intake) -> None:
+    found = school(intake, "PRESCHOOL")
+    assert found.level == "mam_non"
+    assert found.problems == ()
+    assert found.values["computers"] is None
+
+
+def test_first_failing_expectation_wins(intake: model.Intake) -> None:
+    found = school(intake, "ORDER")
+    # -3.5 is neither whole nor in range: one problem, the suite's earlier check.
+    assert [(p.column, p.code) for p in found.problems] == [("computers", "not_whole")]
+
+
+def test_decomposed_diacritics_match_and_come_out_composed(intake: model.Intake) -> None:
+    found = school(intake, "NFD")
+    assert found.level == "mam_non"
+    assert found.name == "Trường Mầm non Sơn Phú"
+    assert unicodedata.is_normalized("NFC", found.name)
+
+
+def test_row_without_id_is_rejected_not_dropped(intake: model.Intake) -> None:
+    assert [(r.row_number, r.code) for r in intake.rejected] == [(10, "missing_id")]
+    assert intake.rejected[0].cells["school_name"] == GOOD["school_name"]
+    missing = [p for p in intake.problems if p.row_number == 10]
+    assert [(p.column, p.code) for p in missing] == [("school_id", "missing_id")]
+    assert all(s.row_number != 10 for s in intake.schools)
+
+
+def test_blank_row_is_neither_school_nor_rejected(intake: model.Intake) -> None:
+    assert all(s.row_number != 11 for s in intake.schools)
+    assert all(r.row_number != 11 for r in intake.rejected)
+
+
+def test_leading_zeros_and_every_school_kept(intake: model.Intake) -> None:
+    assert [s.school_id for s in intake.schools][:2] == ["08304007", "RANGE"]
+    assert len(intake.schools) + len(intake.rejected) == 14  # 15 rows, one blank
+
+
+def test_intake_problems_are_the_schools_and_rejected_rows_problems(intake: model.Intake) -> None:
+    from_schools = {p for s in intake.schools for p in s.problems}
+    from_rejected = {p for p in intake.problems if p.row_number == 10}
+    assert from_rejected == {
+        model.Problem(10, "", GOOD["school_name"], "school_id", "", "missing_id")
+    }
+    assert set(intake.problems) == from_schools | from_rejected
+    assert len(intake.problems) == len(from_schools) + 1
+    assert len({(p.row_number, p.column) for p in intake.problems}) == len(intake.problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# File-level errors, each its own GX run
+
+
+def test_duplicate_ids_stop_with_ids_and_rows() -> None:
+    rows = (raw_row(5, "08304007"), raw_row(6, "B"), raw_row(7, "C"), raw_row(9, "08304007"))
+    with pytest.raises(ValidationError) as caught:
+        validate_table(table(*rows, name="hocky1.csv"))
+    message = str(caught.value)
+    assert "hocky1.csv" in message
+    assert "08304007 (5, 9)" in message
+    assert "B (" not in message
+    assert caught.value.params["duplicates"] == "08304007 (5, 9)"
+    assert "{duplicates}" in caught.value.msgid
+    assert isinstance(caught.value, model.InputError)
+
+
+def test_unsafe_id_stops_with_the_id_and_row() -> None:
+    rows = (raw_row(2, "A1"), raw_row(3, "../etc/passwd"), raw_row(4, "x" * 33))
+    with pytest.raises(ValidationError) as caught:
+        validate_table(table(*rows))
+    assert caught.value.params["unsafe"].startswith("../etc/passwd (3); xxxx")
+    assert "(4)" in str(caught.value)
+    assert "truong.csv" in str(caught.value)
+
+
+def test_unsafe_id_is_shown_without_control_characters() -> None:
+    with pytest.raises(ValidationError) as caught:
+        validate_table(table(raw_row(2, "A\x1b[31mB")))
+    assert "\x1b" not in str(caught.value)
+    assert "A\\u001b[31mB (2)" in str(caught.value)
+
+
+def test_duplicate_and_unsafe_ids_in_one_message() -> None:
+    rows = (raw_row(2, "A"), raw_row(3, "A"), raw_row(4, "<b>"))
+    with pytest.raises(ValidationError) as caught:
+        validate_table(table(*rows))
+    assert caught.value.params["duplicates"] == "A (2, 3)"
+    assert caught.value.params["unsafe"] == "<b> (4)"
+
+
+def test_empty_table_gives_an_empty_intake() -> None:
+    intake = validate_table(table())
+    assert (intake.schools, intake.rejected, intake.problems) == ((), (), ())
+
+
+# ---------------------------------------------------------------------------------------------
+# The suite is the authority
+
+
+def test_problems_come_from_the_suite_file(tmp_path: Path) -> None:
+    suite = json.loads(paths.INTAKE_SUITE.read_text(encoding="utf-8"))
+    suite["expectations"] = [
+        e for e in suite["expectations"] if e["kwargs"]["column"] != "ioffice_share__num"
+    ]
+    relaxed = tmp_path / "relaxed.json"
+    relaxed.write_text(json.dumps(suite), encoding="utf-8")
+    intake = validate_table(table(raw_row(2, "A", ioffice_share="130")), relaxed)
+    assert intake.problems == ()
+    assert intake.schools[0].values["ioffice_share"] == 130.0
+
+
+def test_a_broken_suite_fails_loudly(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    expectation = {
+        "type": "expect_column_values_to_not_be_null",
+        "kwargs": {"column": "no_such_column"},
+        "meta": {"problem": "blank"},
+    }
+    broken.write_text(json.dumps({"name": "x", "expectations": [expectation]}), encoding="utf-8")
+    with pytest.raises(RuntimeError, match="no_such_column"):
+        validate_table(table(raw_row(2, "A")), broken)
+
+
+def test_every_problem_code_of_the_suite_has_texts() -> None:
+    suite = json.loads(paths.INTAKE_SUITE.read_text(encoding="utf-8"))
+    suite_codes = {e["meta"]["problem"] for e in suite["expectations"]}
+    assert suite_codes <= set(PROBLEM_TEXTS)
+    for what, fix in PROBLEM_TEXTS.values():
+        assert what.strip() and not what.endswith(".")  # scorecards add the full stop
+        assert fix.strip().endswith(".")
+        # Shown with str.format(column=..., value=...): no stray braces.
+        assert what.format(column="c", value="v") == what
