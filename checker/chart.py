@@ -8,6 +8,7 @@ no date metadata, a fixed hash salt for element ids.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,7 +43,7 @@ def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) ->
     ):
         columns = 3
         rows = max(1, -(-len(rulebook.criteria) // columns))
-        figure = Figure(figsize=(7.2, 1.7 * rows))
+        figure = Figure(figsize=(7.2, 1.9 * rows))
         axes = figure.subplots(rows, columns, squeeze=False)
         for index, criterion in enumerate(rulebook.criteria):
             draw_panel(
@@ -82,6 +83,6 @@ def draw_panel(
     axis.set_ylim(0, 110)
     axis.set_xlim(-0.5, max(len(semesters) - 0.5, 0.5))
     axis.set_xticks(range(len(semesters)), [short_semester(s) for s in semesters], fontsize=6)
-    axis.set_title(label[:40], fontsize=7)
+    axis.set_title(textwrap.fill(label, 34, max_lines=2, placeholder="…"), fontsize=7)
     axis.grid(axis="y", color="#dddddd", linewidth=0.5)
     axis.tick_params(axis="y", labelsize=6)

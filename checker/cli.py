@@ -20,6 +20,7 @@ import click
 from checker.history_cli import history
 
 EXIT_UNUSABLE_INPUT = 2
+EXIT_STORE_FAILED = 1
 
 
 def default_workers() -> int:
@@ -210,7 +211,7 @@ def run_with_progress(
     )
 
     from checker import paths
-    from checker.history import database_url
+    from checker.history import StoreError, database_url
     from checker.i18n import load_translator
     from checker.model import InputError
     from checker.run import RunOptions, run_checker
@@ -245,6 +246,9 @@ def run_with_progress(
             return run_checker(options, pool, advance)
         except InputError as error:
             fail(error_text(error, lang))
+        except StoreError as error:  # the history database, not the input, is at fault
+            click.echo(error_text(error, lang), err=True)
+            sys.exit(EXIT_STORE_FAILED)
 
 
 def print_report(report: Any, lang: str) -> None:

@@ -263,7 +263,8 @@ def criterion_row(
         "symbol": STATUS_SYMBOLS[status],
         "status_text": status_word(status, t),
         "value_lines": value_lines(result, criterion, t) if status != "not_applicable" else [],
-        "target": t.gettext("target %(target)s") % {"target": t.percent(criterion.target / 100, digits=0)},
+        "target": t.gettext("target %(target)s")
+        % {"target": t.percent(criterion.target / 100, digits=0)},
         "district": t.percent(met / applicable) if applicable else "–",
         "progress": change,
         "todo": todo_text(criterion, status, t),

@@ -51,7 +51,9 @@ def write_csv(path: Path, rows: Sequence[Mapping[str, str]]) -> Path:
     return path
 
 
-def run_checker(*args: str | Path, cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_checker(
+    *args: str | Path, cwd: Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m checker ARGS` as a user would, in `cwd`; returns the finished process."""
     environment = {**os.environ, **(env or {})}
     environment.pop("CHECKER_DB", None)
@@ -93,8 +95,18 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ]
     for number, (name, semester) in enumerate(runs, start=1):
         result = run_checker(
-            "run", SAMPLE / name, "--semester", semester, "--out", folder / f"out-{number}",
-            "--db", folder / "history.db", "--date", "2026-11-29", "--quiet", cwd=folder,
+            "run",
+            SAMPLE / name,
+            "--semester",
+            semester,
+            "--out",
+            folder / f"out-{number}",
+            "--db",
+            folder / "history.db",
+            "--date",
+            "2026-11-29",
+            "--quiet",
+            cwd=folder,
         )
         assert result.returncode == 0, result.stderr
     return folder

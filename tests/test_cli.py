@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLE, pdf_pages, pdf_text, run_checker, school, write_csv
 
 from checker.cli import cli
-from conftest import SAMPLE, pdf_pages, pdf_text, run_checker, school, write_csv
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["template"], ["history"]])
@@ -26,19 +26,49 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
 
 
 def test_a_small_run_completes_with_exit_0_and_reconciles_rows(tmp_path: Path) -> None:
-    rows = [school(), school(school_id="08304008", school_name="Trường Tiểu học Châu Hòa", level="Tiểu học")]
+    rows = [
+        school(),
+        school(school_id="08304008", school_name="Trường Tiểu học Châu Hòa", level="Tiểu học"),
+    ]
     source = write_csv(tmp_path / "schools.csv", rows)
-    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
-                         "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path)
+    result = run_checker(
+        "run",
+        source,
+        "--semester",
+        "2026-2027/HK1",
+        "--out",
+        tmp_path / "out",
+        "--db",
+        tmp_path / "h.db",
+        "--workers",
+        "1",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "Đọc 2 dòng: 2 phiếu đánh giá + 0 dòng bị loại." in result.stdout
-    assert sorted(p.name for p in (tmp_path / "out" / "scorecards").iterdir()) == ["08304007.pdf", "08304008.pdf"]
+    assert sorted(p.name for p in (tmp_path / "out" / "scorecards").iterdir()) == [
+        "08304007.pdf",
+        "08304008.pdf",
+    ]
 
 
 def test_english_output_with_lang_en(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "schools.csv", [school()])
-    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
-                         "--db", tmp_path / "h.db", "--lang", "en", "--workers", "1", cwd=tmp_path)
+    result = run_checker(
+        "run",
+        source,
+        "--semester",
+        "2026-2027/HK1",
+        "--out",
+        tmp_path / "out",
+        "--db",
+        tmp_path / "h.db",
+        "--lang",
+        "en",
+        "--workers",
+        "1",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     text = pdf_text(tmp_path / "out" / "scorecards" / "08304007.pdf")
     assert "DIGITAL TRANSFORMATION SCORECARD" in text
@@ -46,9 +76,23 @@ def test_english_output_with_lang_en(tmp_path: Path) -> None:
 
 
 def test_non_compliant_schools_still_exit_0(tmp_path: Path) -> None:
-    source = write_csv(tmp_path / "s.csv", [school(ioffice_share="10", website_url="chưa có", computers="hai mươi")])
-    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
-                         "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path)
+    source = write_csv(
+        tmp_path / "s.csv",
+        [school(ioffice_share="10", website_url="chưa có", computers="hai mươi")],
+    )
+    result = run_checker(
+        "run",
+        source,
+        "--semester",
+        "2026-2027/HK1",
+        "--out",
+        tmp_path / "out",
+        "--db",
+        tmp_path / "h.db",
+        "--workers",
+        "1",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     with (tmp_path / "out" / "results.csv").open(encoding="utf-8-sig") as handle:
         statuses = {r["criterion"]: r["status"] for r in csv.DictReader(handle)}
@@ -60,8 +104,18 @@ def test_non_compliant_schools_still_exit_0(tmp_path: Path) -> None:
 def unusable(tmp_path: Path, source: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """Run on an unusable input and check the common promises: exit 2, one line, nothing written."""
     out = tmp_path / "out"
-    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", out,
-                         "--db", tmp_path / "h.db", *extra, cwd=tmp_path)
+    result = run_checker(
+        "run",
+        source,
+        "--semester",
+        "2026-2027/HK1",
+        "--out",
+        out,
+        "--db",
+        tmp_path / "h.db",
+        *extra,
+        cwd=tmp_path,
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -87,7 +141,9 @@ def test_missing_column_exits_2_naming_key_and_header(tmp_path: Path) -> None:
 
 
 def test_duplicate_ids_exit_2_with_their_rows(tmp_path: Path) -> None:
-    source = write_csv(tmp_path / "s.csv", [school(), school(school_name="Trường khác"), school(school_id="1")])
+    source = write_csv(
+        tmp_path / "s.csv", [school(), school(school_name="Trường khác"), school(school_id="1")]
+    )
     result = unusable(tmp_path, source)
     assert "08304007" in result.stderr
     assert "2" in result.stderr and "3" in result.stderr
@@ -116,7 +172,9 @@ def test_bad_rulebook_exits_2_naming_it(tmp_path: Path) -> None:
 
 def test_bad_semester_label_is_refused(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "s.csv", [school()])
-    result = run_checker("run", source, "--semester", "2026/HK3", "--out", tmp_path / "out", cwd=tmp_path)
+    result = run_checker(
+        "run", source, "--semester", "2026/HK3", "--out", tmp_path / "out", cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "2026-2027/HK1" in result.stderr
     assert not (tmp_path / "out").exists()
@@ -129,15 +187,42 @@ def test_template_writes_a_workbook_that_runs_clean(tmp_path: Path) -> None:
 
     workbook = load_workbook(form)
     sheet = workbook.worksheets[0]
-    header_row = next(r for r in sheet.iter_rows(min_row=1, max_row=10) if any(c.value == "Mã trường" for c in r))
+    header_row = next(
+        r for r in sheet.iter_rows(min_row=1, max_row=10) if any(c.value == "Mã trường" for c in r)
+    )
     row = header_row[0].row + 1
-    values = ["08304007", "Trường THCS Hưng Nhượng", "THCS", "Hưng Nhượng", "Nguyễn Thị Hồng", 400,
-              "https://thcshn.edu.vn", 95, "Có", 1, 25, "Có", "Có", "Có"]
+    values = [
+        "08304007",
+        "Trường THCS Hưng Nhượng",
+        "THCS",
+        "Hưng Nhượng",
+        "Nguyễn Thị Hồng",
+        400,
+        "https://thcshn.edu.vn",
+        95,
+        "Có",
+        1,
+        25,
+        "Có",
+        "Có",
+        "Có",
+    ]
     for column, value in enumerate(values, start=1):
         sheet.cell(row=row, column=column, value=value)
     workbook.save(form)
-    result = run_checker("run", form, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
-                         "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path)
+    result = run_checker(
+        "run",
+        form,
+        "--semester",
+        "2026-2027/HK1",
+        "--out",
+        tmp_path / "out",
+        "--db",
+        tmp_path / "h.db",
+        "--workers",
+        "1",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "scorecards" / "08304007.pdf").exists()
     with (tmp_path / "out" / "data-quality.csv").open(encoding="utf-8-sig") as handle:
@@ -147,8 +232,20 @@ def test_template_writes_a_workbook_that_runs_clean(tmp_path: Path) -> None:
 def test_interrupted_run_leaves_no_truncated_pdf_and_a_rerun_completes(tmp_path: Path) -> None:
     source = SAMPLE / "giong_trom_2026-2027_HK1.csv"
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "checker", "run", str(source), "--semester", "2026-2027/HK1",
-               "--out", str(out), "--db", str(tmp_path / "h.db"), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "checker",
+        "run",
+        str(source),
+        "--semester",
+        "2026-2027/HK1",
+        "--out",
+        str(out),
+        "--db",
+        str(tmp_path / "h.db"),
+        "--quiet",
+    ]
     process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list((out / "scorecards").glob("*.pdf"))) < 3:

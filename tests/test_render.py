@@ -7,20 +7,21 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from conftest import pdf_pages, pdf_text, run_checker, school, write_csv
 from pypdf import PdfReader
 
 from checker.render import html_to_pdf, render_scorecards, render_tools
-from conftest import pdf_pages, pdf_text, run_checker, school, write_csv
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
     """A loopback server that only records the paths it was asked for."""
 
-    requests: list[str] = []
+    requests: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         self.requests.append(self.path)
         self.send_response(200)
         self.end_headers()
@@ -60,17 +61,30 @@ def hostile_rows(base: str) -> list[dict[str, str]]:
     ]
 
 
-def test_hostile_cells_print_as_text_and_fetch_nothing(tmp_path: Path, loopback: tuple[str, list[str]]) -> None:
+def test_hostile_cells_print_as_text_and_fetch_nothing(
+    tmp_path: Path, loopback: tuple[str, list[str]]
+) -> None:
     base, seen = loopback
     source = write_csv(tmp_path / "s.csv", hostile_rows(base))
-    result = run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
-                         "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path)
+    result = run_checker(
+        "run",
+        source,
+        "--semester",
+        "2026-2027/HK1",
+        "--out",
+        tmp_path / "out",
+        "--db",
+        tmp_path / "h.db",
+        "--workers",
+        "1",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     card = tmp_path / "out" / "scorecards" / "A1.pdf"
     text = " ".join(pdf_text(card).split())
     assert "<script>alert(1)</script> {{ 7*7 }}" in text
     assert "</script> 49 Trường" not in text  # the template syntax was not evaluated
-    assert f"<img src=\"{base}/img-in-" in text  # printed as text (it wraps), never fetched
+    assert f'<img src="{base}/img-in-' in text  # printed as text (it wraps), never fetched
     assert seen == [], "rendering must not reach the network"
     reader = PdfReader(card)
     assert not reader.attachments, "no file may be attached from a cell"
@@ -82,8 +96,22 @@ def test_hostile_cells_print_as_text_and_fetch_nothing(tmp_path: Path, loopback:
 def test_only_http_websites_become_links(tmp_path: Path, loopback: tuple[str, list[str]]) -> None:
     base, seen = loopback
     source = write_csv(tmp_path / "s.csv", hostile_rows(base))
-    assert run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
-                       "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path).returncode == 0
+    assert (
+        run_checker(
+            "run",
+            source,
+            "--semester",
+            "2026-2027/HK1",
+            "--out",
+            tmp_path / "out",
+            "--db",
+            tmp_path / "h.db",
+            "--workers",
+            "1",
+            cwd=tmp_path,
+        ).returncode
+        == 0
+    )
 
     def links(name: str) -> set[str]:
         page = PdfReader(tmp_path / "out" / "scorecards" / name).pages[0]
@@ -97,14 +125,30 @@ def test_only_http_websites_become_links(tmp_path: Path, loopback: tuple[str, li
 
 def test_a_very_long_name_keeps_the_scorecard_on_one_page(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "s.csv", [school(school_name="Trường " + "Rất Dài " * 60)])
-    assert run_checker("run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
-                       "--db", tmp_path / "h.db", "--workers", "1", cwd=tmp_path).returncode == 0
+    assert (
+        run_checker(
+            "run",
+            source,
+            "--semester",
+            "2026-2027/HK1",
+            "--out",
+            tmp_path / "out",
+            "--db",
+            tmp_path / "h.db",
+            "--workers",
+            "1",
+            cwd=tmp_path,
+        ).returncode
+        == 0
+    )
     card = tmp_path / "out" / "scorecards" / "08304007.pdf"
     assert pdf_pages(card) == 1
     assert "…" in pdf_text(card)
 
 
-def test_safe_fetcher_blocks_files_and_network_but_serves_project_fonts(loopback: tuple[str, list[str]]) -> None:
+def test_safe_fetcher_blocks_files_and_network_but_serves_project_fonts(
+    loopback: tuple[str, list[str]],
+) -> None:
     base, seen = loopback
     tools = render_tools("vi")
     html = f"""<html><head><link rel=attachment href="file:///etc/passwd">
@@ -130,11 +174,21 @@ def cards_for(tmp_path: Path) -> list[dict[str, object]]:
     from checker.office import load_office
     from checker.validate import validate_table
 
-    rows = [school(school_id=f"S{i}", school_name=f"Trường Tiểu học số {i}", level="Tiểu học") for i in range(3)]
+    rows = [
+        school(school_id=f"S{i}", school_name=f"Trường Tiểu học số {i}", level="Tiểu học")
+        for i in range(3)
+    ]
     intake = validate_table(load_table(write_csv(tmp_path / "s.csv", rows)))
     rulebook = load_rulebook(paths.DEFAULT_RULEBOOK)
     results = evaluate(intake.schools, rulebook)
-    facts = RunFacts("2026-2027/HK1", "test", dt.date(2026, 11, 29), "0", load_office(paths.DEFAULT_OFFICE, "vi"), "s.csv")
+    facts = RunFacts(
+        "2026-2027/HK1",
+        "test",
+        dt.date(2026, 11, 29),
+        "0",
+        load_office(paths.DEFAULT_OFFICE, "vi"),
+        "s.csv",
+    )
     district = DistrictFacts(district_rates(results, rulebook), 3, 0, 0)
     t = load_translator("vi")
     return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]

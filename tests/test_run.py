@@ -33,7 +33,9 @@ def test_results_match_the_golden_statuses(sample_run: Path) -> None:
     """The golden file was checked by hand against the rulebook for the sample's edge rows."""
     with GOLDEN.open(encoding="utf-8") as handle:
         golden = {(r["school_id"], r["criterion"]): r["status"] for r in csv.DictReader(handle)}
-    found = {(r["school_id"], r["criterion"]): r["status"] for r in read_results(sample_run / "out-3")}
+    found = {
+        (r["school_id"], r["criterion"]): r["status"] for r in read_results(sample_run / "out-3")
+    }
     assert found == golden
 
 
@@ -78,7 +80,10 @@ def test_manifest_hashes_match_the_files(sample_run: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     source = SAMPLE / "giong_trom_2026-2027_HK1.xlsx"
     assert manifest["input"]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
-    assert manifest["counts"]["rows_read"] == manifest["counts"]["scorecards"] + manifest["counts"]["rejected"]
+    assert (
+        manifest["counts"]["rows_read"]
+        == manifest["counts"]["scorecards"] + manifest["counts"]["rejected"]
+    )
     assert len(manifest["outputs"]) == 45 + 5
     for name, digest in manifest["outputs"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
@@ -101,7 +106,9 @@ def test_history_holds_three_semesters(sample_run: Path) -> None:
         per_semester = db.execute("select count(*) from results group by semester").fetchall()
     assert semesters == ["2025-2026/HK1", "2025-2026/HK2", "2026-2027/HK1"]
     assert per_semester == [(45 * 6,)] * 3
-    listing = run_checker("history", "--db", sample_run / "history.db", "--format", "csv", cwd=sample_run)
+    listing = run_checker(
+        "history", "--db", sample_run / "history.db", "--format", "csv", cwd=sample_run
+    )
     assert listing.returncode == 0
     listed = {row["semester"] for row in csv.DictReader(listing.stdout.splitlines())}
     assert listed == {"2025-2026/HK1", "2025-2026/HK2", "2026-2027/HK1"}
@@ -113,9 +120,27 @@ def test_same_input_same_day_gives_identical_bytes(tmp_path: Path) -> None:
     for number in (1, 2):
         out = tmp_path / f"out{number}"
         result = run_checker(
-            "run", source, "--semester", "2026-2027/HK1", "--out", out, "--db", tmp_path / f"h{number}.db",
-            "--date", "2026-11-29", "--quiet", "--workers", str(number), cwd=tmp_path,
+            "run",
+            source,
+            "--semester",
+            "2026-2027/HK1",
+            "--out",
+            out,
+            "--db",
+            tmp_path / f"h{number}.db",
+            "--date",
+            "2026-11-29",
+            "--quiet",
+            "--workers",
+            str(number),
+            cwd=tmp_path,
         )
         assert result.returncode == 0, result.stderr
-        digests.append({p.relative_to(out): hashlib.sha256(p.read_bytes()).hexdigest() for p in out.rglob("*") if p.is_file()})
+        digests.append(
+            {
+                p.relative_to(out): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in out.rglob("*")
+                if p.is_file()
+            }
+        )
     assert digests[0] == digests[1]

@@ -1,0 +1,183 @@
+"""The benchmark harness's pure helpers: medians, marginal costs, targets, results formatting.
+
+No timing is asserted here: the figures themselves come from `make bench`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+BENCH_FILE = Path(__file__).resolve().parent.parent / "bench" / "bench.py"
+
+
+def load_bench() -> ModuleType:
+    """bench/bench.py as a module (bench/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_harness", BENCH_FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = load_bench()
+
+
+def run(wall: float, cards: int, rss: float = 400.0, pss: float | None = 300.0) -> dict[str, Any]:
+    """One checker run's figures as `checker_run` returns them."""
+    return {
+        "wall_s": wall,
+        "scorecards": cards,
+        "peak_tree_rss_mb": rss,
+        "peak_largest_rss_mb": rss / 2,
+        "peak_tree_pss_mb": pss,
+        "processes": 3,
+    }
+
+
+def sample_report(small_wall: float = 6.0, big_rss: float = 450.0) -> dict[str, Any]:
+    """A report over 45, 500 and 1,000 schools with a 160 ms naive baseline."""
+    sizes = [
+        bench.summarise_size(45, [run(small_wall, 45), run(small_wall + 2, 45)]),
+        bench.summarise_size(500, [run(20.0, 500)]),
+        bench.summarise_size(1000, [run(35.0, 1000, rss=big_rss)]),
+    ]
+    naive = bench.summarise_naive(
+        [{"cards": 45, "median_ms": 150.0}, {"cards": 45, "median_ms": 160.0}]
+    )
+    repro = bench.reproducibility({"a.pdf": "1", "b.pdf": "2"}, {"a.pdf": "1", "b.pdf": "2"})
+    machine = {
+        "cores": 2,
+        "cpu": "Test CPU",
+        "python": "3.11.7",
+        "weasyprint": "70.0",
+        "harfbuzz_subset": True,
+        "load_before": 0.1,
+        "load_after": 1.5,
+        "date": "2026-11-29T10:00:00+07:00",
+        "checker_commit": "abc1234",
+    }
+    options = {"sizes": [45, 500, 1000], "workers": None, "mode": "full"}
+    return bench.build_report(sizes, naive, repro, machine, options)
+
+
+def test_median_of_odd_and_even_counts() -> None:
+    assert bench.median([3.0, 1.0, 2.0]) == 2.0
+    assert bench.median([4.0, 1.0, 2.0, 3.0]) == 2.5
+
+
+def test_median_of_nothing_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        bench.median([])
+
+
+def test_marginal_cost_is_the_slope_in_milliseconds() -> None:
+    assert bench.marginal_ms(500, 20.0, 1000, 35.0) == pytest.approx(30.0)
+    with pytest.raises(ValueError):
+        bench.marginal_ms(500, 20.0, 500, 21.0)
+
+
+def test_marginal_costs_pair_consecutive_sizes_in_order() -> None:
+    pairs = bench.marginal_costs({1000: 35.0, 45: 6.0, 500: 20.0})
+    assert [(p["from"], p["to"]) for p in pairs] == [(45, 500), (500, 1000)]
+    assert pairs[0]["ms_per_scorecard"] == pytest.approx(14000.0 / 455)
+
+
+def test_sizes_and_repetitions() -> None:
+    assert bench.parse_sizes("500, 45,500") == [45, 500]
+    with pytest.raises(ValueError):
+        bench.parse_sizes("0,45")
+    assert [bench.runs_for(n, quick=False) for n in (45, 500, 1000, 5000)] == [5, 3, 3, 1]
+    assert [bench.runs_for(n, quick=True) for n in (45, 500)] == [3, 1]
+
+
+def test_size_summary_takes_median_wall_and_largest_peaks() -> None:
+    summary = bench.summarise_size(
+        45, [run(9.0, 45, rss=300.0), run(5.0, 45, rss=350.0), run(6.0, 45, pss=None)]
+    )
+    assert summary["median_wall_s"] == 6.0
+    assert summary["ms_per_scorecard"] == pytest.approx(6000.0 / 45)
+    assert summary["peak_tree_rss_mb"] == 400.0
+    assert summary["peak_tree_pss_mb"] == 300.0
+
+
+def test_targets_pass_and_fail() -> None:
+    report = sample_report(small_wall=6.0, big_rss=450.0)
+    statuses = {t["target"]: t["status"] for t in report["targets"]}
+    assert statuses["45-school run, median wall time"] == "PASS"  # median of 6 and 8 s
+    # naive 155 ms: 45->500 costs 28.6 ms (ratio 0.184), 500->1,000 costs 30 ms (0.194)
+    assert statuses["marginal cost 45->500 / naive"] == "PASS"
+    assert statuses["marginal cost 500->1,000 / naive"] == "PASS"
+    assert statuses["peak memory (tree RSS) at 1,000 schools"] == "PASS"
+    assert statuses["memory growth 45->1,000 schools (ratio)"] == "PASS"  # 450 / 400
+    slow = {t["target"]: t["status"] for t in sample_report(small_wall=9.0)["targets"]}
+    assert slow["45-school run, median wall time"] == "FAIL"
+
+
+def test_memory_that_grows_or_exceeds_the_limit_fails() -> None:
+    report = sample_report(big_rss=520.0)  # 520 / 400 = 1.3
+    statuses = {t["target"]: t["status"] for t in report["targets"]}
+    assert statuses["memory growth 45->1,000 schools (ratio)"] == "FAIL"
+    assert statuses["peak memory (tree RSS) at 1,000 schools"] == "PASS"
+    heavy = {t["target"]: t["status"] for t in sample_report(big_rss=700.0)["targets"]}
+    assert heavy["peak memory (tree RSS) at 1,000 schools"] == "FAIL"
+
+
+def test_status_without_a_value_is_not_applicable() -> None:
+    assert bench.status(None, 8.0) == "n/a"
+    assert bench.status(8.0, 8.0) == "PASS"
+    assert bench.status(8.01, 8.0) == "FAIL"
+
+
+def test_reproducibility_names_the_files_that_differ() -> None:
+    first = {"a.pdf": "1", "b.xlsx": "2", "only-first": "3"}
+    second = {"a.pdf": "1", "b.xlsx": "9", "only-second": "4"}
+    result = bench.reproducibility(first, second)
+    assert not result["identical"]
+    assert result["differing"] == ["b.xlsx", "only-first", "only-second"]
+    assert bench.reproducibility(first, dict(first))["identical"]
+    assert not bench.reproducibility({}, {})["identical"]  # nothing written proves nothing
+
+
+def test_parse_stat_reads_parent_and_rss_past_odd_names() -> None:
+    fields = ["S", "42"] + ["0"] * 19 + ["1234"] + ["0"] * 10
+    text = "77 (we ird) name)) " + " ".join(fields)
+    assert bench.parse_stat(text) == (42, 1234)
+
+
+def test_descendants_follow_the_tree_only() -> None:
+    parents = {10: 1, 11: 10, 12: 10, 13: 11, 20: 1, 21: 20}
+    assert bench.descendants(parents, 10) == {10, 11, 12, 13}
+    assert bench.descendants(parents, 13) == {13}
+
+
+def test_markdown_and_json_carry_the_same_figures(tmp_path: Path) -> None:
+    report = sample_report()
+    markdown = bench.write_results(report, tmp_path)
+    assert (tmp_path / "results.md").read_text(encoding="utf-8") == markdown
+    saved = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert saved["naive"]["median_ms_per_scorecard"] == 155.0
+    assert "| 1,000 | 1 | 35.00 | 35.00-35.00 | 35.0 | 450 / 225 | 300 |" in markdown
+    assert "| 500 -> 1,000 | 30.0 | 155.0 | 0.194 |" in markdown
+    assert "**155.0 ms per scorecard**" in markdown
+    assert "byte-identical: **yes** (2 files)" in markdown
+    assert "HarfBuzz subsetting: yes" in markdown
+    assert "| 45-school run, median wall time | 7.00 | <= 8 s | PASS |" in markdown
+
+
+def test_markdown_reports_differences_and_noise() -> None:
+    report = sample_report()
+    report["reproducible"] = bench.reproducibility({"x.xlsx": "1"}, {"x.xlsx": "2"})
+    report["machine"]["load_before"] = 3.0
+    report["notes"] = bench.noise_notes(report["sizes"], report["machine"])
+    markdown = bench.format_markdown(report)
+    assert "byte-identical: **no** (differ: x.xlsx)" in markdown
+    assert "The machine was busy" in markdown
+    assert "45 schools: runs spread from 6.00 to 8.00 s" in markdown
