@@ -87,9 +87,9 @@ def test_table_lists_every_semester_in_order_with_rates(db_path: Path) -> None:
     hk1 = next(line for line in result.output.splitlines() if "2025-2026/HK1" in line)
     # website 2 of 3; computer_lab: one missing, one not met, one not applicable
     cells = [cell.strip() for cell in hk1.split("│")[1:5]]
-    assert cells == ["2025-2026/HK1", "2/3 (66.7%)", "1/3 (33.3%)", "0/2 (0%)"]
+    assert cells == ["2025-2026/HK1", "2/3 (66.7%)", "1/3 (33.3%)", "0/2 (0.0%)"]
     hk2 = next(line for line in result.output.splitlines() if "2025-2026/HK2" in line)
-    assert "3/3 (100%)" in hk2
+    assert "3/3 (100.0%)" in hk2
 
 
 def test_table_in_vietnamese_uses_decimal_comma(db_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_school_table_shows_statuses_and_absences(db_path: Path) -> None:
     assert "Trường 08304011" in result.output
     assert "Not met" in result.output and "Not applicable" in result.output
     hk1 = next(line for line in result.output.splitlines() if "2025-2026/HK1" in line)
-    assert "Not met" in hk1 and "1/2 (50%)" in hk1
+    assert "Not met" in hk1 and "1/2 (50.0%)" in hk1
     # the merged school is simply not in the last semester's table: said, not an error
     assert "Not in the school table of: 2026-2027/HK1" in result.output
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import PROJECT, SAMPLE, pdf_pages, pdf_text, run_checker
 
-GOLDEN = PROJECT / "tests" / "golden" / "sample_2026-2027_HK1.csv"
+GOLDEN = PROJECT / "tests" / "golden" / "runs" / "sample_2026-2027_HK1.csv"
 
 
 def read_results(out: Path) -> list[dict[str, str]]:

@@ -1,0 +1,83 @@
+"""The write stage: outputs stay inside --out, are written whole, and are reproducible."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from checker.i18n import load_translator
+from checker.model import Intake, Problem, RawTable, Verdict
+from checker.write import (
+    UnsafeOutputPath,
+    inside_output,
+    prepare_output_dir,
+    quality_xlsx,
+    verdict_value,
+    write_atomic,
+)
+
+
+@pytest.mark.parametrize("relative", ["../x.pdf", "scorecards/../../x.pdf", "/etc/passwd", "scorecards/../../../tmp/x"])
+def test_no_output_path_leaves_the_output_folder(tmp_path: Path, relative: str) -> None:
+    with pytest.raises(UnsafeOutputPath):
+        inside_output(tmp_path / "out", relative)
+
+
+def test_paths_inside_the_output_folder_are_allowed(tmp_path: Path) -> None:
+    assert inside_output(tmp_path, "scorecards/08304007.pdf") == (tmp_path / "scorecards" / "08304007.pdf").resolve()
+
+
+def test_atomic_write_replaces_whole_files_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "a.pdf"
+    target.write_bytes(b"old")
+    digest = write_atomic(target, b"%PDF-new")
+    assert target.read_bytes() == b"%PDF-new"
+    assert digest == hashlib.sha256(b"%PDF-new").hexdigest()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+
+
+def test_leftovers_of_an_interrupted_run_are_cleared(tmp_path: Path) -> None:
+    (tmp_path / "scorecards").mkdir()
+    leftover = tmp_path / "scorecards" / ".08304007.pdf.123.part"
+    leftover.write_bytes(b"%PDF-trunc")
+    kept = tmp_path / "scorecards" / "08304008.pdf"
+    kept.write_bytes(b"%PDF-whole")
+    prepare_output_dir(tmp_path)
+    assert not leftover.exists()
+    assert kept.exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"ioffice_share": 92.5}, "92.5"),
+        ({"ioffice_share": 90.0}, "90"),
+        ({"cashless_fees": True}, "yes"),
+        ({"cashless_fees": None}, ""),
+        ({"computer_rooms": 1, "computers": 19}, "computer_rooms=1;computers=19"),
+    ],
+)
+def test_result_values_are_plain_text(values: dict[str, object], expected: str) -> None:
+    assert verdict_value(Verdict("c", "met", values)) == expected  # type: ignore[arg-type]
+
+
+def test_data_quality_workbook_is_byte_identical_for_the_same_day(tmp_path: Path) -> None:
+    problem = Problem(12, "08304029", "Trường Tiểu học Tân Hào", "computers", "hai mươi", "not_a_number")
+    intake = Intake(RawTable(tmp_path / "x.csv", "0" * 64, 1, ()), (), (), (problem,))
+    t = load_translator("vi")
+    first = quality_xlsx(intake, t, dt.date(2026, 11, 29))
+    second = quality_xlsx(intake, t, dt.date(2026, 11, 29))
+    assert first == second
+    times = {info.date_time for info in zipfile.ZipFile(io.BytesIO(first)).infolist()}
+    assert times == {(2026, 11, 29, 0, 0, 0)}
+    sheet = load_workbook(io.BytesIO(first)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Mã trường"
+    assert rows[1][:5] == ("08304029", "Trường Tiểu học Tân Hào", 12, "Số máy tính cho học sinh", "hai mươi")
+    assert rows[1][5] == "Giá trị không phải là số"
