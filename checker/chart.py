@@ -24,11 +24,18 @@ def short_semester(label: str) -> str:
     return f"{first[-2:]}-{second[-2:]} {term}"
 
 
-def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> str:
-    """Small multiples, one panel per criterion: rate (%) per semester and the target line."""
+def load_plotting() -> None:
+    """Import matplotlib with its non-interactive backend (done early, in idle workers)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.figure  # the import is the point
+
+
+def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> str:
+    """Small multiples, one panel per criterion: rate (%) per semester and the target line."""
+    load_plotting()
+    import matplotlib
     from matplotlib.figure import Figure
 
     semesters = sorted({p.semester for p in trend})

@@ -268,7 +268,7 @@ def print_report(report: Any, lang: str) -> None:
         )
     if report.extra_columns:
         click.echo(
-            t.gettext("Columns not used for scoring: %(columns)s")
+            t.gettext("Columns not used for scoring: %(columns)s.")
             % {"columns": ", ".join(report.extra_columns)}
         )
     click.echo(

@@ -522,6 +522,29 @@ def data_lines(
     return lines
 
 
+def membership_lines(
+    results: Sequence[SchoolResult], previous: PreviousRun | None, t: Translator
+) -> list[str]:
+    """Schools new since the previous semester, and schools no longer in the table (a new,
+    merged or closed school is a fact to report, not an error)."""
+    if previous is None:
+        return []
+    now = {r.school.school_id for r in results}
+    before = set(previous.statuses)
+    lines = []
+    if new := sorted(now - before):
+        lines.append(
+            t.gettext("New since %(semester)s: %(ids)s.")
+            % {"semester": previous.semester, "ids": ", ".join(new)}
+        )
+    if gone := sorted(before - now):
+        lines.append(
+            t.gettext("In %(semester)s but not in this table: %(ids)s.")
+            % {"semester": previous.semester, "ids": ", ".join(gone)}
+        )
+    return lines
+
+
 def summary_context(
     results: Sequence[SchoolResult],
     rulebook: Rulebook,
@@ -560,7 +583,7 @@ def summary_context(
         )
         % {"count": len(semesters)},
         "attention": attention_list(results, rulebook, previous, t),
-        "data_lines": data_lines(district, results, t),
+        "data_lines": data_lines(district, results, t) + membership_lines(results, previous, t),
         "legend": legend_text(rulebook, t),
         "grid": {
             "columns": list(criterion_numbers(rulebook).values()),

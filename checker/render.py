@@ -13,11 +13,13 @@ WeasyPrint is imported inside functions so that importing this module stays chea
 
 from __future__ import annotations
 
+import collections
 import functools
+import itertools
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -28,7 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from checker import paths
-from checker.chart import trend_svg
+from checker.chart import load_plotting, trend_svg
 from checker.context import TrendPoint
 from checker.i18n import Translator, load_translator
 from checker.model import Rulebook
@@ -202,10 +204,11 @@ def render_chunk(cards: Sequence[Card], lang: str, version: str) -> list[tuple[s
     return [(school_id, bytes(document.copy(pages).write_pdf())) for school_id, pages in groups]
 
 
-def chunked(cards: Sequence[Card], size: int) -> Iterator[Sequence[Card]]:
-    """Consecutive slices of at most `size` cards."""
-    for start in range(0, len(cards), size):
-        yield cards[start : start + size]
+def chunked(cards: Iterable[Card], size: int) -> Iterator[list[Card]]:
+    """Consecutive runs of at most `size` cards, taken lazily from any iterable."""
+    iterator = iter(cards)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def chunk_size_for(n_cards: int, workers: int) -> int:
@@ -217,26 +220,34 @@ def chunk_size_for(n_cards: int, workers: int) -> int:
 
 
 def render_scorecards(
-    cards: Sequence[Card],
+    cards: Iterable[Card],
     lang: str,
     version: str,
     executor: Executor,
     chunk_size: int,
+    in_flight: int = 8,
 ) -> Iterator[tuple[str, bytes]]:
     """Render every scorecard through `executor`, yielding (school_id, PDF) as chunks finish.
 
-    Results are yielded in chunk order, so outputs are written in a stable order.
+    Results are yielded in chunk order, so outputs are written in a stable order. At most
+    `in_flight` chunks are submitted ahead of the one being collected, so finished PDFs never
+    pile up in memory, however many schools there are.
     """
-    futures = [
-        executor.submit(render_chunk, chunk, lang, version) for chunk in chunked(cards, chunk_size)
-    ]
-    for future in futures:
-        yield from future.result()
+    pending: collections.deque[Future[list[tuple[str, bytes]]]] = collections.deque()
+    for chunk in chunked(cards, chunk_size):
+        pending.append(executor.submit(render_chunk, chunk, lang, version))
+        if len(pending) >= in_flight:
+            yield from pending.popleft().result()
+    while pending:
+        yield from pending.popleft().result()
 
 
 def warm_up(lang: str) -> None:
-    """Import WeasyPrint and build the render tools in a worker before the real work arrives."""
-    render_tools(lang)
+    """Get a worker ready while the main process validates: import WeasyPrint and matplotlib,
+    build the render tools and lay out one small page (the first layout loads the fonts)."""
+    tools = render_tools(lang)
+    html_to_pdf("<p>Trường <b>THCS</b> ✓ ✗ – 95,6%</p><table><tr><td>·</td></tr></table>", tools)
+    load_plotting()
 
 
 def render_summary(

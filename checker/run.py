@@ -161,21 +161,22 @@ def run_checker(
         extra_columns=table.extra_columns,
         trend=trend,
     )
-    cards = [scorecard_context(r, rulebook, facts, district, previous, t) for r in results]
+    # Built lazily, chunk by chunk, as the renderer asks for them: memory stays flat.
+    cards = (scorecard_context(r, rulebook, facts, district, previous, t) for r in results)
     summary = summary_context(results, rulebook, facts, district, previous, t)
 
     out = options.out_dir
     prepare_output_dir(out)
     summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
     hashes: dict[str, str] = {}
-    chunk = chunk_size_for(len(cards), options.workers)
+    chunk = chunk_size_for(len(results), options.workers)
     for done, (school_id, pdf) in enumerate(
         render_scorecards(cards, options.lang, __version__, executor, chunk), start=1
     ):
         relative = scorecard_relpath(school_id)
         hashes[relative] = write_atomic(inside_output(out, relative), pdf)
         if on_progress:
-            on_progress(done, len(cards))
+            on_progress(done, len(results))
     hashes["summary.pdf"] = write_atomic(inside_output(out, "summary.pdf"), summary_pdf.result())
     hashes.update(write_tables(out, results, intake, semester, run_id, t, options.day))
 

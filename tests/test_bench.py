@@ -181,3 +181,15 @@ def test_markdown_reports_differences_and_noise() -> None:
     assert "byte-identical: **no** (differ: x.xlsx)" in markdown
     assert "The machine was busy" in markdown
     assert "45 schools: runs spread from 6.00 to 8.00 s" in markdown
+    assert "changed while the bench ran" not in markdown
+
+
+def test_code_changing_during_the_bench_is_flagged(tmp_path: Path) -> None:
+    (tmp_path / "checker").mkdir()
+    (tmp_path / "checker" / "run.py").write_text("A = 1\n", encoding="utf-8")
+    before = bench.source_digest(tmp_path)
+    assert bench.source_digest(tmp_path) == before
+    (tmp_path / "checker" / "run.py").write_text("A = 2\n", encoding="utf-8")
+    assert bench.source_digest(tmp_path) != before
+    machine = {"cores": 2, "load_before": 0.0, "source_changed": True}
+    assert "changed while the bench ran" in bench.noise_notes([], machine)[0]

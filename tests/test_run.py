@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -144,3 +145,75 @@ def test_same_input_same_day_gives_identical_bytes(tmp_path: Path) -> None:
             }
         )
     assert digests[0] == digests[1]
+
+
+def semester_rows(db_path: Path) -> dict[str, list[tuple[str, ...]]]:
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute(
+            "select semester, school_id, criterion, status, value from results order by 1, 2, 3"
+        ).fetchall()
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    return grouped
+
+
+def test_rerunning_the_middle_semester_changes_nothing_else(
+    sample_run: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "history.db"
+    shutil.copy(sample_run / "history.db", db)
+    before = semester_rows(db)
+    edited = tmp_path / "hk2.csv"
+    lines = (SAMPLE / "giong_trom_2025-2026_HK2.csv").read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(",")
+    first[7] = "12"  # the first school's iOffice share, now far below 90
+    edited.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n", encoding="utf-8")
+    result = run_checker(
+        "run",
+        edited,
+        "--semester",
+        "2025-2026/HK2",
+        "--out",
+        tmp_path / "out",
+        "--db",
+        db,
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    after = semester_rows(db)
+    assert after["2025-2026/HK1"] == before["2025-2026/HK1"]
+    assert after["2026-2027/HK1"] == before["2026-2027/HK1"]
+    changed = set(after["2025-2026/HK2"]) ^ set(before["2025-2026/HK2"])
+    assert {(r[1], r[2]) for r in changed} == {(first[0], "ioffice")}
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select count(*) from runs").fetchone() == (4,)
+
+
+def test_new_and_departed_schools_are_reported_not_errors(sample_run: Path, tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    shutil.copy(sample_run / "history.db", db)
+    lines = (SAMPLE / "giong_trom_2026-2027_HK1.csv").read_text(encoding="utf-8").splitlines()
+    newcomer = lines[1].split(",")
+    newcomer[0], newcomer[1] = "08304999", "Trường Tiểu học Mới Thành Lập"
+    table = tmp_path / "next.csv"
+    table.write_text("\n".join([lines[0], *lines[2:], ",".join(newcomer)]) + "\n", encoding="utf-8")
+    result = run_checker(
+        "run",
+        table,
+        "--semester",
+        "2026-2027/HK2",
+        "--out",
+        tmp_path / "out",
+        "--db",
+        db,
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    card = " ".join(pdf_text(tmp_path / "out" / "scorecards" / "08304999.pdf").split())
+    assert "trường mới" in card
+    summary = " ".join(pdf_text(tmp_path / "out" / "summary.pdf").split())
+    assert "08304999" in summary
+    assert lines[1].split(",")[0] in summary  # the school missing from this table is named
