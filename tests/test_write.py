@@ -23,14 +23,19 @@ from checker.write import (
 )
 
 
-@pytest.mark.parametrize("relative", ["../x.pdf", "scorecards/../../x.pdf", "/etc/passwd", "scorecards/../../../tmp/x"])
+@pytest.mark.parametrize(
+    "relative", ["../x.pdf", "scorecards/../../x.pdf", "/etc/passwd", "scorecards/../../../tmp/x"]
+)
 def test_no_output_path_leaves_the_output_folder(tmp_path: Path, relative: str) -> None:
     with pytest.raises(UnsafeOutputPath):
         inside_output(tmp_path / "out", relative)
 
 
 def test_paths_inside_the_output_folder_are_allowed(tmp_path: Path) -> None:
-    assert inside_output(tmp_path, "scorecards/08304007.pdf") == (tmp_path / "scorecards" / "08304007.pdf").resolve()
+    assert (
+        inside_output(tmp_path, "scorecards/08304007.pdf")
+        == (tmp_path / "scorecards" / "08304007.pdf").resolve()
+    )
 
 
 def test_atomic_write_replaces_whole_files_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -68,7 +73,9 @@ def test_result_values_are_plain_text(values: dict[str, object], expected: str) 
 
 
 def test_data_quality_workbook_is_byte_identical_for_the_same_day(tmp_path: Path) -> None:
-    problem = Problem(12, "08304029", "Trường Tiểu học Tân Hào", "computers", "hai mươi", "not_a_number")
+    problem = Problem(
+        12, "08304029", "Trường Tiểu học Tân Hào", "computers", "hai mươi", "not_a_number"
+    )
     intake = Intake(RawTable(tmp_path / "x.csv", "0" * 64, 1, ()), (), (), (problem,))
     t = load_translator("vi")
     first = quality_xlsx(intake, t, dt.date(2026, 11, 29))
@@ -79,5 +86,11 @@ def test_data_quality_workbook_is_byte_identical_for_the_same_day(tmp_path: Path
     sheet = load_workbook(io.BytesIO(first)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Mã trường"
-    assert rows[1][:5] == ("08304029", "Trường Tiểu học Tân Hào", 12, "Số máy tính cho học sinh", "hai mươi")
+    assert rows[1][:5] == (
+        "08304029",
+        "Trường Tiểu học Tân Hào",
+        12,
+        "Số máy tính cho học sinh",
+        "hai mươi",
+    )
     assert rows[1][5] == "Giá trị không phải là số"
