@@ -32,6 +32,11 @@ STATUS_WORDS = {
     "missing": N_("Missing data"),
     "not_applicable": N_("Not applicable"),
 }
+# The summary lists schools one by one up to these sizes; a province's thousands of schools go to
+# results.csv instead (a 5,000-row grid is 100+ pages nobody reads, and 1 GB to lay out).
+GRID_LIMIT = 150
+ATTENTION_LIMIT = 60
+
 STATUS_SYMBOLS = {"met": "✓", "not_met": "✗", "missing": "?", "not_applicable": "–"}
 LEVEL_WORDS = {
     "mam_non": N_("Preschool / kindergarten"),
@@ -545,6 +550,13 @@ def membership_lines(
     return lines
 
 
+def more_schools_text(more: int, t: Translator) -> str:
+    """'… and 12 more schools (see results.csv)', or '' when the list is complete."""
+    if more <= 0:
+        return ""
+    return t.gettext("… and %(count)s more schools (see results.csv).") % {"count": more}
+
+
 def summary_context(
     results: Sequence[SchoolResult],
     rulebook: Rulebook,
@@ -555,6 +567,7 @@ def summary_context(
 ) -> dict[str, Any]:
     """Everything the district summary prints, as plain values (the chart is added by render)."""
     before = previous_rates(district.trend, previous)
+    attention = attention_list(results, rulebook, previous, t)
     complete = sum(r.applicable > 0 and r.met == r.applicable for r in results)
     semesters = sorted({p.semester for p in district.trend})
     return {
@@ -582,12 +595,17 @@ def summary_context(
             "dashed line: the plan's target."
         )
         % {"count": len(semesters)},
-        "attention": attention_list(results, rulebook, previous, t),
+        "attention": attention[:ATTENTION_LIMIT],
+        "attention_more": more_schools_text(len(attention) - ATTENTION_LIMIT, t),
         "data_lines": data_lines(district, results, t) + membership_lines(results, previous, t),
         "legend": legend_text(rulebook, t),
         "grid": {
             "columns": list(criterion_numbers(rulebook).values()),
-            "groups": grid_groups(results, t),
+            "groups": grid_groups(results, t) if len(results) <= GRID_LIMIT else [],
+            "note": ""
+            if len(results) <= GRID_LIMIT
+            else t.gettext("%(count)s schools: the school-by-school grid is in results.csv.")
+            % {"count": len(results)},
         },
         "checker_version": facts.checker_version,
     }

@@ -1,0 +1,109 @@
+"""What the pages say: plain-value contexts built from results (no rendering)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from checker import paths
+from checker.context import (
+    ATTENTION_LIMIT,
+    GRID_LIMIT,
+    DistrictFacts,
+    PreviousRun,
+    RunFacts,
+    progress_text,
+    scorecard_context,
+    semester_text,
+    summary_context,
+)
+from checker.evaluate import district_rates, load_rulebook
+from checker.i18n import load_translator
+from checker.model import School, SchoolResult, Verdict
+from checker.office import load_office
+
+RULEBOOK = load_rulebook(paths.DEFAULT_RULEBOOK)
+VI = load_translator("vi")
+EN = load_translator("en")
+
+
+def result(school_id: str, status: str = "not_met") -> SchoolResult:
+    school = School(2, school_id, f"Trường THCS {school_id}", "thcs", "Hưng Nhượng", "", {}, {})
+    return SchoolResult(school, tuple(Verdict(c.id, status, {}) for c in RULEBOOK.criteria))  # type: ignore[arg-type]
+
+
+def facts() -> RunFacts:
+    return RunFacts(
+        "2026-2027/HK2",
+        "r1",
+        dt.date(2026, 11, 29),
+        "0",
+        load_office(paths.DEFAULT_OFFICE, "vi"),
+        "x.csv",
+    )
+
+
+def district(results: list[SchoolResult]) -> DistrictFacts:
+    return DistrictFacts(district_rates(results, RULEBOOK), len(results), 0, 0)
+
+
+def test_semester_labels_read_as_words() -> None:
+    assert semester_text("2026-2027/HK2", VI) == "Học kỳ II, năm học 2026-2027"
+    assert semester_text("2026-2027/HK1", EN) == "Semester I, school year 2026-2027"
+
+
+def test_progress_words_name_the_earlier_status() -> None:
+    assert progress_text("not_met", "met", VI) == "▲ Tiến bộ (kỳ trước: Chưa đạt)"
+    assert progress_text("met", "missing", VI) == "▼ Giảm (kỳ trước: Đạt)"
+    assert progress_text("met", "met", VI) == "= Không đổi"
+    assert progress_text(None, "met", VI) == "Mới"
+
+
+def test_scorecard_without_history_says_so() -> None:
+    results = [result("A1")]
+    card = scorecard_context(results[0], RULEBOOK, facts(), district(results), None, VI)
+    assert card["overall"]["progress"].startswith("Chưa có học kỳ nào trước đó")
+    assert {row["progress"] for row in card["criteria"]} == {"—"}
+
+
+def test_scorecard_of_a_school_new_since_last_semester() -> None:
+    results = [result("A1")]
+    previous = PreviousRun("2026-2027/HK1", {"B2": {c.id: "met" for c in RULEBOOK.criteria}})
+    card = scorecard_context(results[0], RULEBOOK, facts(), district(results), previous, VI)
+    assert "trường mới" in card["overall"]["progress"]
+    assert {row["progress"] for row in card["criteria"]} == {"Mới"}
+
+
+def test_not_met_rows_say_what_to_do_and_met_rows_do_not() -> None:
+    results = [result("A1", "not_met"), result("A2", "met")]
+    failing = scorecard_context(results[0], RULEBOOK, facts(), district(results), None, VI)
+    passing = scorecard_context(results[1], RULEBOOK, facts(), district(results), None, VI)
+    assert all(row["todo"] for row in failing["criteria"])
+    assert not any(row["todo"] for row in passing["criteria"])
+
+
+def test_a_province_sized_summary_lists_schools_in_results_csv_not_the_pdf() -> None:
+    small = [result(f"S{i:04d}") for i in range(GRID_LIMIT)]
+    large = [result(f"S{i:04d}") for i in range(GRID_LIMIT + 1)]
+    small_summary = summary_context(small, RULEBOOK, facts(), district(small), None, VI)
+    large_summary = summary_context(large, RULEBOOK, facts(), district(large), None, VI)
+    assert sum(len(g["schools"]) for g in small_summary["grid"]["groups"]) == GRID_LIMIT
+    assert small_summary["grid"]["note"] == ""
+    assert large_summary["grid"]["groups"] == []
+    assert "results.csv" in large_summary["grid"]["note"]
+    assert len(large_summary["attention"]) == ATTENTION_LIMIT
+    assert str(GRID_LIMIT + 1 - ATTENTION_LIMIT) in large_summary["attention_more"]
+
+
+def test_schools_that_went_back_are_listed_first() -> None:
+    results = [result("A1", "not_met"), result("B2", "met"), result("C3", "not_met")]
+    results[1] = SchoolResult(
+        results[1].school,
+        tuple(
+            Verdict(v.criterion_id, "not_met" if i == 0 else "met", {})
+            for i, v in enumerate(results[1].verdicts)
+        ),
+    )
+    previous = PreviousRun("2026-2027/HK1", {"B2": {c.id: "met" for c in RULEBOOK.criteria}})
+    summary = summary_context(results, RULEBOOK, facts(), district(results), previous, VI)
+    assert [s["id"] for s in summary["attention"]] == ["B2", "A1", "C3"]
+    assert summary["attention"][0]["reasons"][0].startswith("Giảm so với học kỳ trước")
