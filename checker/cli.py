@@ -49,6 +49,17 @@ def error_text(error: Exception, lang: str) -> str:
     return t.gettext("Error: ") + str(error)
 
 
+def start_validator() -> ProcessPoolExecutor:
+    """A process that imports Great Expectations (seconds) while this one starts up."""
+    from checker.validate import preload
+
+    validator = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=preload
+    )
+    validator.submit(int)  # fork now, before any heavy import
+    return validator
+
+
 def start_workers(workers: int, lang: str) -> ProcessPoolExecutor:
     """A pool of forked render workers, started now so their imports overlap ours."""
     from checker.render import warm_up
@@ -167,6 +178,7 @@ def run(
             --semester 2026-2027/HK1 --out out
     """
     workers = workers or default_workers()
+    validator = start_validator()
     pool = start_workers(workers, lang)
     try:
         report = run_with_progress(
@@ -181,8 +193,10 @@ def run(
             (day.date() if day else dt.date.today()),
             quiet,
             pool,
+            validator,
         )
     finally:
+        validator.shutdown(wait=False, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
     if not quiet:
         print_report(report, lang)
@@ -200,6 +214,7 @@ def run_with_progress(
     day: dt.date,
     quiet: bool,
     pool: ProcessPoolExecutor,
+    validator: ProcessPoolExecutor,
 ) -> Any:
     """Import the pipeline, run it with a progress bar, and turn input errors into exit 2."""
     from rich.progress import (
@@ -243,7 +258,7 @@ def run_with_progress(
             bar.update(task, completed=done, total=total)
 
         try:
-            return run_checker(options, pool, advance)
+            return run_checker(options, pool, advance, validator)
         except InputError as error:
             fail(error_text(error, lang))
         except StoreError as error:  # the history database, not the input, is at fault

@@ -39,7 +39,7 @@ from checker.history import (
 )
 from checker.i18n import Translator, load_translator
 from checker.load import load_table
-from checker.model import Intake, Rejected, Rulebook, SchoolResult
+from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
 from checker.office import load_office
 from checker.render import chunk_size_for, render_scorecards, render_summary
 from checker.semester import Semester
@@ -125,15 +125,33 @@ def current_trend(
     ]
 
 
+def validate_in(validator: Executor | None, table: RawTable) -> Intake:
+    """Validate the table in the validator process (then shut it down, giving its memory back
+    before rendering starts), or here when there is none."""
+    if validator is None:
+        return validate_table(table)
+    try:
+        return validator.submit(validate_table, table).result()
+    finally:
+        validator.shutdown(wait=False)
+
+
 def run_checker(
-    options: RunOptions, executor: Executor, on_progress: Progress | None = None
+    options: RunOptions,
+    executor: Executor,
+    on_progress: Progress | None = None,
+    validator: Executor | None = None,
 ) -> RunReport:
-    """Run the whole semester job; raises model.InputError (nothing written) on unusable input."""
+    """Run the whole semester job; raises model.InputError (nothing written) on unusable input.
+
+    `executor` renders the PDFs; `validator`, when given, runs the Great Expectations
+    validation (a process that imported GX while this one was starting up).
+    """
     t = load_translator(options.lang)
     rulebook = load_rulebook(options.rules_path)
     office = load_office(options.office_path, options.lang)
     table = load_table(options.input_path)
-    intake = validate_table(table)
+    intake = validate_in(validator, table)
     results = evaluate(intake.schools, rulebook)
 
     engine = open_store(options.db_url)

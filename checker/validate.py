@@ -116,6 +116,10 @@ class ValidationError(model.InputError):
         self.params = dict(params)
         super().__init__(msgid.format(**self.params))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from (msgid, params) when it crosses a process boundary (the validator).
+        return (type(self), (self.msgid, self.params))
+
     def translate(self, gettext: Callable[[str], str]) -> str:
         """The sentence in the language of `gettext` (e.g. `Translator.gettext`)."""
         return gettext(self.msgid).format(**self.params)
@@ -274,6 +278,13 @@ def quiet_gx() -> Iterator[None]:
             yield
     finally:
         logger.setLevel(previous)
+
+
+def preload() -> None:
+    """Import Great Expectations now: the CLI runs this in a process of its own at start-up,
+    so the multi-second import overlaps the rest of the start instead of following it."""
+    with quiet_gx():
+        import great_expectations  # noqa: F401
 
 
 def run_suite(frame: pd.DataFrame, suite_path: Path) -> tuple[Failure, ...]:
