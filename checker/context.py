@@ -14,7 +14,7 @@ from typing import Any
 
 from checker.evaluate import is_web_address
 from checker.history import progress
-from checker.i18n import N_, Translator
+from checker.i18n import N_, STATUS_WORDS, Translator
 from checker.model import (
     COLUMN_BY_KEY,
     Condition,
@@ -26,12 +26,6 @@ from checker.model import (
 )
 from checker.validate import PROBLEM_TEXTS
 
-STATUS_WORDS = {
-    "met": N_("Met"),
-    "not_met": N_("Not met"),
-    "missing": N_("Missing data"),
-    "not_applicable": N_("Not applicable"),
-}
 # The summary lists schools one by one up to these sizes; a province's thousands of schools go to
 # results.csv instead (a 5,000-row grid is 100+ pages nobody reads, and 1 GB to lay out).
 GRID_LIMIT = 150

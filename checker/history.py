@@ -43,7 +43,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from checker.i18n import N_
 from checker.model import SchoolResult, Status, Verdict
 from checker.semester import Semester, parse_semester
 
@@ -55,12 +54,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 APPLICABLE_STATUSES: tuple[Status, ...] = ("met", "not_met", "missing")
 
 Progress = Literal["improved", "regressed", "unchanged", "new"]
-PROGRESS_WORDS: Mapping[Progress, str] = {
-    "improved": N_("Improved"),
-    "regressed": N_("Regressed"),
-    "unchanged": N_("Unchanged"),
-    "new": N_("New"),
-}
 
 # Query-side description of the schema. It must match what the migrations build; a test
 # compares the two so they cannot drift apart silently.

@@ -25,15 +25,16 @@ from checker.history import (
     sqlite_file,
     trend_criteria,
 )
-from checker.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, load_translator
+from checker.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    N_,
+    STATUS_WORDS,
+    Translator,
+    load_translator,
+)
 from checker.semester import Semester
 
-STATUS_WORDS: Mapping[str, str] = {
-    "met": N_("Met"),
-    "not_met": N_("Not met"),
-    "missing": N_("Missing data"),
-    "not_applicable": N_("Not applicable"),
-}
 NO_VALUE = "—"
 # A table wider than a pipe's default 80 columns stays readable when saved to a file.
 MIN_PIPE_WIDTH = 160

@@ -30,6 +30,15 @@ def N_(message: str) -> str:
     return message
 
 
+# Vocabulary shared by the documents and the terminal: a status in words.
+STATUS_WORDS = {
+    "met": N_("Met"),
+    "not_met": N_("Not met"),
+    "missing": N_("Missing data"),
+    "not_applicable": N_("Not applicable"),
+}
+
+
 @dataclass(frozen=True)
 class Translator:
     """Everything a stage needs to speak the user's language."""
