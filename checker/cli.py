@@ -60,6 +60,13 @@ def start_validator() -> ProcessPoolExecutor:
     return validator
 
 
+def preload_renderer() -> None:
+    """Import WeasyPrint in this process before forking the render workers: its library
+    look-up runs ~20 compiler/linker subprocesses (ctypes.util.find_library), paid once here
+    instead of once per worker."""
+    import weasyprint  # noqa: F401
+
+
 def start_workers(workers: int, lang: str) -> ProcessPoolExecutor:
     """A pool of forked render workers, started now so their imports overlap ours."""
     from checker.render import warm_up
@@ -179,6 +186,7 @@ def run(
     """
     workers = workers or default_workers()
     validator = start_validator()
+    preload_renderer()  # once here, inherited by every render worker forked next
     pool = start_workers(workers, lang)
     try:
         report = run_with_progress(

@@ -30,7 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from checker import paths
-from checker.chart import load_plotting, trend_svg
+from checker.chart import trend_svg
 from checker.context import TrendPoint
 from checker.i18n import Translator, load_translator
 from checker.model import Rulebook
@@ -216,7 +216,7 @@ def chunk_size_for(n_cards: int, workers: int) -> int:
     and memory flat (a chunk's document is held in memory while it renders)."""
     if n_cards == 0:
         return 1
-    return max(1, min(24, math.ceil(n_cards / (max(1, workers) * 3))))
+    return max(1, min(24, math.ceil(n_cards / (max(1, workers) * 6))))
 
 
 def render_scorecards(
@@ -243,11 +243,11 @@ def render_scorecards(
 
 
 def warm_up(lang: str) -> None:
-    """Get a worker ready while the main process validates: import WeasyPrint and matplotlib,
-    build the render tools and lay out one small page (the first layout loads the fonts)."""
+    """Get a worker ready while the main process validates: build the render tools and lay
+    out one small page (the first layout loads the fonts). matplotlib is left to the one
+    worker that draws the summary's chart."""
     tools = render_tools(lang)
     html_to_pdf("<p>Trường <b>THCS</b> ✓ ✗ – 95,6%</p><table><tr><td>·</td></tr></table>", tools)
-    load_plotting()
 
 
 def render_summary(

@@ -23,9 +23,10 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is built: the CLI's main process
+    import pandas as pd  # never needs it (validation runs in a process of its own)
 
 from checker import model, paths
 from checker.i18n import N_
@@ -240,6 +241,8 @@ def normalise_rows(rows: Sequence[model.RawRow]) -> dict[int, dict[str, Cell]]:
 
 def build_frame(cells: Mapping[int, Mapping[str, Cell]]) -> pd.DataFrame:
     """The DataFrame the suite validates: `_row`, every column's text, numbers' companions."""
+    import pandas as pd
+
     data: dict[str, pd.Series] = {ROW_COLUMN: pd.Series(list(cells), dtype="int64")}
     for column in model.COLUMNS:
         texts = [row[column.key].text for row in cells.values()]

@@ -130,6 +130,17 @@ def test_memory_that_grows_or_exceeds_the_limit_fails() -> None:
     assert heavy["peak memory (tree RSS) at 1,000 schools"] == "FAIL"
 
 
+def test_one_size_has_no_marginal_cost_and_no_growth() -> None:
+    sizes = [bench.summarise_size(45, [run(7.0, 45)])]
+    naive = bench.summarise_naive([{"cards": 45, "median_ms": 150.0}])
+    repro = bench.reproducibility({"a": "1"}, {"a": "1"})
+    report = bench.build_report(sizes, naive, repro, sample_report()["machine"], {"workers": 2})
+    report["options"]["mode"] = "quick"
+    statuses = {t["target"]: t["status"] for t in report["targets"]}
+    assert statuses["memory growth with size (needs two sizes)"] == "n/a"
+    assert "only one size was measured" in bench.format_markdown(report)
+
+
 def test_status_without_a_value_is_not_applicable() -> None:
     assert bench.status(None, 8.0) == "n/a"
     assert bench.status(8.0, 8.0) == "PASS"

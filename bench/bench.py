@@ -1,0 +1,844 @@
+"""Benchmark: `checker run` on synthetic districts, side by side with a naive renderer.
+
+    .venv/bin/python bench/bench.py [--quick] [--sizes 45,500] [--workers N]
+
+For each district size it writes a synthetic table (checker.synthetic) as CSV, runs the full
+`checker run` as a subprocess (imports included, a fresh history database each time), and
+measures wall time and the peak memory of the process tree. The naive baseline renders the same
+scorecard contexts with one plain `HTML(...).write_pdf()` per school in one process
+(`checker.render.naive_pdfs`), in a subprocess of its own, interleaved with the 45-school runs.
+Two 45-school runs are compared file by file (sha256) for reproducibility.
+
+Figures go to the terminal, bench/results.md and bench/results.json; bench/README.md explains
+them. Only the standard library is imported at the top, so the harness itself stays light;
+`--naive CSV N` is the internal mode the baseline subprocess runs in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import itertools
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+
+SEMESTER = "2026-2027/HK1"
+DAY = "2026-11-29"
+SEED = 1  # the sample data's seed: the 45-school district is the sample district
+LANG = "vi"
+NAIVE_CARDS = 45  # scorecards rendered by each naive measurement
+
+# Repetitions per size (medians are taken over them).
+FULL_RUNS: Mapping[int, int] = {45: 5, 500: 3, 1000: 3, 5000: 1}
+QUICK_RUNS: Mapping[int, int] = {45: 3, 500: 1}
+
+# The targets of issue 5.
+SMALL_SIZE = 45
+SMALL_WALL_LIMIT_S = 8.0
+MARGINAL_RATIO_LIMIT = 0.25
+MEMORY_LIMIT_MB = 600.0
+MEMORY_GROWTH_LIMIT = 1.25  # "flat": the largest size's peak at most 25% above the smallest's
+
+SAMPLE_INTERVAL_S = 0.05
+MB = 1024 * 1024
+
+
+# --- Pure helpers (tested in tests/test_bench.py) ----------------------------------------------
+
+
+def median(values: Iterable[float]) -> float:
+    """The median of some numbers; a ValueError when there are none."""
+    items = list(values)
+    if not items:
+        raise ValueError("median of no values")
+    return float(statistics.median(items))
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'45,500' -> [45, 500] (sorted, without repeats); a ValueError for anything else."""
+    sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not sizes or sizes[0] < 1:
+        raise ValueError(f"sizes must be positive school counts, not {text!r}")
+    return sizes
+
+
+def runs_for(size: int, quick: bool) -> int:
+    """How many times a size is run: the tables above, else 3 up to 1,000 schools, then 1."""
+    table = QUICK_RUNS if quick else FULL_RUNS
+    if size in table:
+        return table[size]
+    if quick:
+        return 3 if size <= SMALL_SIZE else 1
+    return 3 if size <= 1000 else 1
+
+
+def marginal_ms(n_a: int, wall_a_s: float, n_b: int, wall_b_s: float) -> float:
+    """Milliseconds per extra scorecard between two sizes: (T(b) - T(a)) / (b - a)."""
+    if n_b == n_a:
+        raise ValueError("marginal cost needs two different sizes")
+    return (wall_b_s - wall_a_s) * 1000.0 / (n_b - n_a)
+
+
+def marginal_costs(medians_s: Mapping[int, float]) -> list[dict[str, float]]:
+    """The marginal cost between each pair of consecutive sizes, from their median wall times."""
+    sizes = sorted(medians_s)
+    return [
+        {"from": a, "to": b, "ms_per_scorecard": marginal_ms(a, medians_s[a], b, medians_s[b])}
+        for a, b in itertools.pairwise(sizes)
+    ]
+
+
+def status(value: float | None, limit: float, below: bool = True) -> str:
+    """'PASS' when value is within the limit (<= when `below`, else >=), 'n/a' without one."""
+    if value is None:
+        return "n/a"
+    return "PASS" if (value <= limit if below else value >= limit) else "FAIL"
+
+
+def evaluate_targets(
+    sizes: Sequence[Mapping[str, Any]],
+    marginals: Sequence[Mapping[str, float]],
+    naive_ms: float,
+) -> list[dict[str, Any]]:
+    """The issue's targets, each with its measured value, limit and PASS / FAIL / n/a.
+
+    `sizes` are the per-size summaries of `summarise_size`. Memory is judged on the peak of
+    the process tree's summed RSS (a conservative figure: forked workers' shared pages count
+    once per process).
+    """
+    by_size = {s["schools"]: s for s in sizes}
+    small = by_size.get(SMALL_SIZE)
+    targets = [
+        {
+            "target": f"{SMALL_SIZE}-school run, median wall time",
+            "value": small["median_wall_s"] if small else None,
+            "limit": f"<= {SMALL_WALL_LIMIT_S:g} s",
+            "status": status(small["median_wall_s"] if small else None, SMALL_WALL_LIMIT_S),
+        }
+    ]
+    for pair in marginals:
+        ratio = pair["ms_per_scorecard"] / naive_ms
+        targets.append(
+            {
+                "target": f"marginal cost {pair['from']:,}->{pair['to']:,} / naive",
+                "value": ratio,
+                "limit": f"<= {MARGINAL_RATIO_LIMIT:g}",
+                "status": status(ratio, MARGINAL_RATIO_LIMIT),
+            }
+        )
+    targets.extend(memory_targets(sizes))
+    return targets
+
+
+def memory_targets(sizes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Peak memory under the limit at the largest size measured, and flat with size."""
+    if not sizes:
+        return []
+    ordered = sorted(sizes, key=lambda s: s["schools"])
+    smallest, largest = ordered[0], ordered[-1]
+    peak = largest["peak_tree_rss_mb"]
+    growth = peak / smallest["peak_tree_rss_mb"] if len(ordered) > 1 else None
+    return [
+        {
+            "target": f"peak memory (tree RSS) at {largest['schools']:,} schools",
+            "value": peak,
+            "limit": f"< {MEMORY_LIMIT_MB:g} MB",
+            "status": status(peak, MEMORY_LIMIT_MB),
+        },
+        {
+            "target": (
+                f"memory growth {smallest['schools']:,}->{largest['schools']:,} schools (ratio)"
+                if growth is not None
+                else "memory growth with size (needs two sizes)"
+            ),
+            "value": growth,
+            "limit": f"<= {MEMORY_GROWTH_LIMIT:g}",
+            "status": status(growth, MEMORY_GROWTH_LIMIT),
+        },
+    ]
+
+
+def differing_files(first: Mapping[str, str], second: Mapping[str, str]) -> list[str]:
+    """Relative paths whose sha256 differs between two runs, or that only one run wrote."""
+    return sorted(p for p in set(first) | set(second) if first.get(p) != second.get(p))
+
+
+def reproducibility(first: Mapping[str, str], second: Mapping[str, str]) -> dict[str, Any]:
+    """The byte-for-byte comparison of two runs' outputs."""
+    differ = differing_files(first, second)
+    return {"identical": not differ and bool(first), "files": len(first), "differing": differ}
+
+
+def parse_stat(text: str) -> tuple[int, int]:
+    """(parent pid, resident pages) from the text of /proc/PID/stat.
+
+    The command name (field 2) may hold spaces or parentheses, so fields are counted from the
+    last ')'.
+    """
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[1]), int(fields[21])  # ppid is field 4, rss field 24 (1-based)
+
+
+def descendants(parents: Mapping[int, int], root: int) -> set[int]:
+    """`root` and every process below it, given each pid's parent pid."""
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = {root}, [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def summarise_size(schools: int, runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One size's figures from its runs: medians of wall time, maxima of the memory peaks."""
+    walls = [r["wall_s"] for r in runs]
+    cards = runs[0]["scorecards"]
+    wall = median(walls)
+    pss = [r["peak_tree_pss_mb"] for r in runs if r["peak_tree_pss_mb"] is not None]
+    return {
+        "schools": schools,
+        "scorecards": cards,
+        "runs": len(runs),
+        "wall_s": walls,
+        "median_wall_s": wall,
+        "ms_per_scorecard": wall * 1000.0 / max(1, cards),
+        "peak_tree_rss_mb": max(r["peak_tree_rss_mb"] for r in runs),
+        "peak_largest_rss_mb": max(r["peak_largest_rss_mb"] for r in runs),
+        "peak_tree_pss_mb": max(pss) if pss else None,
+    }
+
+
+def build_report(
+    sizes: Sequence[Mapping[str, Any]],
+    naive: Mapping[str, Any],
+    repro: Mapping[str, Any],
+    machine: Mapping[str, Any],
+    options: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Everything the bench found, as one JSON-ready dict (results.json; results.md from it)."""
+    naive_ms = naive["median_ms_per_scorecard"]
+    marginals = marginal_costs({s["schools"]: s["median_wall_s"] for s in sizes})
+    for pair in marginals:
+        pair["ratio_to_naive"] = pair["ms_per_scorecard"] / naive_ms
+    return {
+        "machine": dict(machine),
+        "options": dict(options),
+        "sizes": [dict(s) for s in sizes],
+        "naive": dict(naive),
+        "marginal": marginals,
+        "targets": evaluate_targets(sizes, marginals, naive_ms),
+        "reproducible": dict(repro),
+        "notes": noise_notes(sizes, machine),
+    }
+
+
+def noise_notes(sizes: Sequence[Mapping[str, Any]], machine: Mapping[str, Any]) -> list[str]:
+    """Warnings that the figures may be noisy: other load on the machine, spread between runs."""
+    notes = []
+    if machine.get("source_changed"):
+        notes.append(
+            "The checker's code, templates or rulebook changed while the bench ran: the "
+            "figures mix versions. Run the bench again on a tree nobody is editing."
+        )
+    cores = machine.get("cores") or 1
+    load = machine.get("load_before")
+    if load is not None and load > 0.5 * cores:
+        notes.append(
+            f"The machine was busy before the bench started (1-min load {load:.2f} on "
+            f"{cores} cores): other work shared the CPU, so times are likely inflated and noisy."
+        )
+    for size in sizes:
+        walls = size["wall_s"]
+        if len(walls) > 1 and max(walls) > 1.2 * min(walls):
+            notes.append(
+                f"{size['schools']:,} schools: runs spread from {min(walls):.2f} to "
+                f"{max(walls):.2f} s (more than 20%): noisy machine."
+            )
+    return notes
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    """A figure for the tables: fixed decimals with thousands separators, '-' for none."""
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def format_markdown(report: Mapping[str, Any]) -> str:
+    """results.md: the tables and targets of a report from `build_report`."""
+    lines = ["# Benchmark results", "", *size_table(report["sizes"]), ""]
+    naive = report["naive"]
+    lines += [
+        f"Naive baseline: **{number(naive['median_ms_per_scorecard'])} ms per scorecard** "
+        f"(median of {naive['runs']} measurements of {naive['cards']} one-page scorecards, "
+        "one `HTML(...).write_pdf()` each, in one process, after a warm-up render).",
+        "",
+        *marginal_table(report["marginal"], naive["median_ms_per_scorecard"]),
+        "",
+        *target_table(report["targets"]),
+        "",
+        reproducibility_line(report["reproducible"]),
+        "",
+        *machine_lines(report["machine"], report["options"]),
+    ]
+    if report["notes"]:
+        lines += ["", "Notes:", *(f"- {note}" for note in report["notes"])]
+    return "\n".join(lines) + "\n"
+
+
+def size_table(sizes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The per-size table: runs, median wall time, time per scorecard, memory peaks."""
+    lines = [
+        "| schools | runs | median wall (s) | min-max (s) | ms / scorecard "
+        "| peak RSS MB (tree sum / largest) | peak PSS MB (tree) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in sizes:
+        lines.append(
+            f"| {s['schools']:,} | {s['runs']} | {number(s['median_wall_s'], 2)} "
+            f"| {number(min(s['wall_s']), 2)}-{number(max(s['wall_s']), 2)} "
+            f"| {number(s['ms_per_scorecard'])} "
+            f"| {number(s['peak_tree_rss_mb'], 0)} / {number(s['peak_largest_rss_mb'], 0)} "
+            f"| {number(s['peak_tree_pss_mb'], 0)} |"
+        )
+    return lines
+
+
+def marginal_table(marginals: Sequence[Mapping[str, float]], naive_ms: float) -> list[str]:
+    """The marginal cost per extra scorecard between sizes, against the naive baseline."""
+    if not marginals:
+        return ["No marginal cost: only one size was measured."]
+    lines = [
+        "| sizes | marginal ms / extra scorecard | naive ms / scorecard | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for m in marginals:
+        lines.append(
+            f"| {int(m['from']):,} -> {int(m['to']):,} | {number(m['ms_per_scorecard'])} "
+            f"| {number(naive_ms)} | {number(m['ms_per_scorecard'] / naive_ms, 3)} |"
+        )
+    return lines
+
+
+def target_table(targets: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The issue's targets with PASS / FAIL."""
+    lines = ["| target | measured | limit | status |", "|---|---:|---|---|"]
+    for t in targets:
+        lines.append(f"| {t['target']} | {number(t['value'], 2)} | {t['limit']} | {t['status']} |")
+    return lines
+
+
+def reproducibility_line(repro: Mapping[str, Any]) -> str:
+    """'byte-identical: yes/no' with the files that differ."""
+    if repro["identical"]:
+        return f"Two {SMALL_SIZE}-school runs, byte-identical: **yes** ({repro['files']} files)."
+    differ = ", ".join(repro["differing"]) or "no files written"
+    return f"Two {SMALL_SIZE}-school runs, byte-identical: **no** (differ: {differ})."
+
+
+def machine_lines(machine: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
+    """Where and how the figures were measured."""
+    harfbuzz = {True: "yes", False: "no (fontTools fallback)"}.get(machine["harfbuzz_subset"], "?")
+    return [
+        "Machine:",
+        f"- {machine['cores']} cores, {machine['cpu']}; Python {machine['python']}; "
+        f"WeasyPrint {machine['weasyprint']}; HarfBuzz subsetting: {harfbuzz}",
+        f"- 1-min load average before / after: {number(machine['load_before'], 2)} / "
+        f"{number(machine['load_after'], 2)}",
+        f"- measured {machine['date']}, checker {machine['checker_commit']}; "
+        f"workers: {options['workers'] or 'default (cores)'}; mode: {options['mode']}",
+    ]
+
+
+# --- Measuring a process tree ------------------------------------------------------------------
+
+
+def read_process_table() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, resident pages) for every process /proc shows."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="utf-8") as handle:
+                    table[int(entry.name)] = parse_stat(handle.read())
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended while we looked
+    return table
+
+
+def pss_kb(pid: int) -> int | None:
+    """The process's proportional set size (shared pages split among sharers), in kB."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+@dataclass
+class TreeMemory:
+    """Peaks seen while sampling a process tree (bytes)."""
+
+    tree_rss: int = 0
+    largest_rss: int = 0
+    tree_pss: int | None = None
+    samples: int = 0
+    pids: set[int] = field(default_factory=set)
+
+
+def sample_tree(root: int, peaks: TreeMemory, page_size: int) -> None:
+    """Take one sample of the tree below `root` and raise the peaks it beats."""
+    table = read_process_table()
+    tree = descendants({pid: ppid for pid, (ppid, _) in table.items()}, root) & set(table)
+    rss = [table[pid][1] * page_size for pid in tree]
+    peaks.samples += 1
+    peaks.pids |= tree
+    if rss:
+        peaks.tree_rss = max(peaks.tree_rss, sum(rss))
+        peaks.largest_rss = max(peaks.largest_rss, max(rss))
+    pss = [pss_kb(pid) for pid in tree]
+    if pss and all(p is not None for p in pss):
+        total = sum(p for p in pss if p is not None) * 1024
+        peaks.tree_pss = max(peaks.tree_pss or 0, total)
+
+
+def watch_tree(root: int, stop: threading.Event, peaks: TreeMemory) -> None:
+    """Sample the tree every SAMPLE_INTERVAL_S until `stop` is set (runs in a thread)."""
+    page_size = os.sysconf("SC_PAGE_SIZE")
+    sample_tree(root, peaks, page_size)
+    while not stop.wait(SAMPLE_INTERVAL_S):
+        sample_tree(root, peaks, page_size)
+
+
+def measure_command(command: Sequence[str]) -> tuple[float, TreeMemory]:
+    """Run a command; (wall seconds from start to exit, memory peaks of its process tree).
+
+    Raises RuntimeError with the command's stderr when it fails.
+    """
+    peaks, stop = TreeMemory(), threading.Event()
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        watcher = threading.Thread(target=watch_tree, args=(process.pid, stop, peaks))
+        watcher.start()
+        code = process.wait()
+        wall = time.perf_counter() - start
+        stop.set()
+        watcher.join()
+        if code != 0:
+            errors.seek(0)
+            message = errors.read().decode("utf-8", "replace")[-2000:]
+            raise RuntimeError(f"{command[:4]} exited {code}:\n{message}")
+    return wall, peaks
+
+
+# --- The checker runs --------------------------------------------------------------------------
+
+
+def write_table(size: int, folder: Path) -> Path:
+    """The synthetic district of `size` schools as CSV in `folder`."""
+    from checker.synthetic import generate_district, write_district
+
+    path = folder / f"district_{size}.csv"
+    write_district(generate_district(size, seed=SEED), path, semester=SEMESTER)
+    return path
+
+
+def checker_command(table: Path, out: Path, db: Path, workers: int | None) -> list[str]:
+    """The `checker run` command line the bench times."""
+    command = [sys.executable, "-m", "checker", "run", str(table), "--semester", SEMESTER]
+    command += ["--out", str(out), "--db", str(db), "--quiet", "--date", DAY]
+    return command + (["--workers", str(workers)] if workers else [])
+
+
+def output_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder`, by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def scorecards_written(out: Path) -> int:
+    """The number of scorecards the run's manifest reports."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return int(manifest["counts"]["scorecards"])
+
+
+def checker_run(table: Path, work: Path, workers: int | None) -> tuple[dict[str, Any], Path]:
+    """One measured `checker run` into a fresh folder and database; (figures, output folder)."""
+    out = Path(tempfile.mkdtemp(prefix="out-", dir=work))
+    wall, peaks = measure_command(checker_command(table, out, out.with_suffix(".db"), workers))
+    figures = {
+        "wall_s": wall,
+        "scorecards": scorecards_written(out),
+        "peak_tree_rss_mb": peaks.tree_rss / MB,
+        "peak_largest_rss_mb": peaks.largest_rss / MB,
+        "peak_tree_pss_mb": peaks.tree_pss / MB if peaks.tree_pss is not None else None,
+        "processes": len(peaks.pids),
+    }
+    return figures, out
+
+
+def naive_measurement(table: Path) -> dict[str, Any]:
+    """Run the naive baseline in its own process over the table's first NAIVE_CARDS cards."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--naive", str(table)]
+    result = subprocess.run(
+        [*command, str(NAIVE_CARDS)], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"naive baseline failed:\n{result.stderr[-2000:]}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def log(message: str) -> None:
+    """Progress on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def measure_size(
+    size: int, runs: int, table: Path, work: Path, workers: int | None, naive_table: Path | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, str]]]:
+    """`runs` checker runs of one size, each followed by a naive measurement when `naive_table`
+    is given (ABAB, so slow spells on a shared machine hit both alike).
+
+    Returns (run figures, naive figures, output hashes of the first two runs).
+    """
+    figures: list[dict[str, Any]] = []
+    naive: list[dict[str, Any]] = []
+    hashes: list[dict[str, str]] = []
+    for index in range(runs):
+        run, out = checker_run(table, work, workers)
+        figures.append(run)
+        if len(hashes) < 2:
+            hashes.append(output_hashes(out))
+        shutil.rmtree(out)
+        log(
+            f"  {size:,} schools, run {index + 1}/{runs}: {run['wall_s']:.2f} s, "
+            f"peak {run['peak_tree_rss_mb']:.0f} MB (tree), {run['processes']} processes seen"
+        )
+        if naive_table is not None:
+            naive.append(naive_measurement(naive_table))
+            log(f"  naive: {naive[-1]['median_ms']:.1f} ms per scorecard")
+    return figures, naive, hashes
+
+
+# --- The naive baseline (runs in its own process: `bench.py --naive CSV N`) --------------------
+
+
+def build_cards(table_path: Path) -> list[dict[str, Any]]:
+    """The scorecard contexts `checker run` builds for this table on a fresh history database
+    (no previous semester; the trend is this run's own rates), reproducing checker.run."""
+    from checker import __version__, paths
+    from checker.context import DistrictFacts, RunFacts, scorecard_context
+    from checker.evaluate import district_rates, evaluate, load_rulebook
+    from checker.i18n import load_translator
+    from checker.load import load_table
+    from checker.office import load_office
+    from checker.run import current_trend, file_sha256, run_id_for
+    from checker.validate import validate_table
+
+    t = load_translator(LANG)
+    rulebook = load_rulebook(paths.DEFAULT_RULEBOOK)
+    office = load_office(paths.DEFAULT_OFFICE, LANG)
+    table = load_table(table_path)
+    intake = validate_table(table)
+    results = evaluate(intake.schools, rulebook)
+    parts = [table.sha256, rulebook.sha256, file_sha256(paths.DEFAULT_OFFICE), SEMESTER, LANG]
+    run_id = run_id_for([*parts, __version__, DAY])
+    day = dt.date.fromisoformat(DAY)
+    facts = RunFacts(SEMESTER, run_id, day, __version__, office, table_path.name)
+    district = DistrictFacts(
+        rates=district_rates(results, rulebook),
+        rows_read=len(table.rows),
+        rejected=len(intake.rejected),
+        problems=len(intake.problems),
+        extra_columns=table.extra_columns,
+        trend=current_trend([], SEMESTER, results, rulebook),
+    )
+    return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
+
+
+def harfbuzz_subsetting() -> bool:
+    """True when WeasyPrint subsets fonts with HarfBuzz (else it falls back to fontTools).
+
+    WeasyPrint 70 uses HarfBuzz when libharfbuzz-subset loaded and HarfBuzz is 4.1 or later
+    (weasyprint/pdf/fonts.py).
+    """
+    from weasyprint.text import ffi
+
+    return ffi.harfbuzz_subset is not None and bool(ffi.harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+def time_naive(cards: Sequence[dict[str, Any]]) -> list[float]:
+    """Milliseconds of each naive render, after one untimed warm-up render."""
+    from checker import __version__
+    from checker.render import naive_pdfs
+
+    for pdf in naive_pdfs(cards[:1], LANG, __version__):  # imports, fonts, templates
+        assert pdf.startswith(b"%PDF")
+    timings = []
+    start = time.perf_counter()
+    for pdf in naive_pdfs(cards, LANG, __version__):
+        now = time.perf_counter()
+        if not pdf.startswith(b"%PDF"):
+            raise RuntimeError("the naive renderer did not return a PDF")
+        timings.append((now - start) * 1000.0)
+        start = time.perf_counter()
+    return timings
+
+
+def naive_main(table: Path, count: int) -> dict[str, Any]:
+    """The baseline's measurement: per-card render times and the renderer's set-up."""
+    import weasyprint
+
+    cards = build_cards(table)[:count]
+    timings = time_naive(cards)
+    return {
+        "cards": len(cards),
+        "median_ms": median(timings),
+        "mean_ms": statistics.fmean(timings),
+        "weasyprint": weasyprint.__version__,
+        "harfbuzz_subset": harfbuzz_subsetting(),
+    }
+
+
+# --- Putting it together -----------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def git_commit() -> str:
+    """The project's current commit (short), '+changes' when the tree has edits."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
+def source_digest(root: Path = PROJECT_ROOT) -> str:
+    """sha256 over the code and data a run uses (package, templates, rulebook, office settings),
+    to notice when they change while the bench runs (other people may be editing them)."""
+    digest = hashlib.sha256()
+    folders = [root / "checker", root / "templates", root / "expectations"]
+    files = [p for folder in folders for p in folder.rglob("*") if p.is_file()]
+    files.append(root / "office.toml")
+    for path in sorted(f for f in files if "__pycache__" not in f.parts and f.exists()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def start_snapshot() -> dict[str, Any]:
+    """What is recorded before the first run: load, commit, sources' digest."""
+    return {"load": os.getloadavg()[0], "commit": git_commit(), "source": source_digest()}
+
+
+def machine_info(naive: Sequence[Mapping[str, Any]], start: Mapping[str, Any]) -> dict[str, Any]:
+    """Where the figures were measured (the renderer's facts come from a naive subprocess)."""
+    return {
+        "cores": len(os.sched_getaffinity(0)),
+        "cpu": cpu_model(),
+        "python": platform.python_version(),
+        "weasyprint": naive[0]["weasyprint"] if naive else "?",
+        "harfbuzz_subset": naive[0]["harfbuzz_subset"] if naive else None,
+        "load_before": start["load"],
+        "load_after": os.getloadavg()[0],
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "checker_commit": start["commit"],
+        "source_changed": source_digest() != start["source"],
+    }
+
+
+def summarise_naive(measurements: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The baseline's figure: the median over measurements of each one's median per card."""
+    per_run = [m["median_ms"] for m in measurements]
+    return {
+        "cards": measurements[0]["cards"],
+        "runs": len(measurements),
+        "median_ms_per_scorecard": median(per_run),
+        "per_run_median_ms": per_run,
+    }
+
+
+@dataclass
+class Measured:
+    """What the bench has measured so far (kept so that a failed run still leaves results)."""
+
+    sizes: list[dict[str, Any]] = field(default_factory=list)
+    naive: list[dict[str, Any]] = field(default_factory=list)
+    hashes: list[dict[str, str]] = field(default_factory=list)
+    failure: str | None = None
+
+
+def run_bench(
+    sizes: Sequence[int], quick: bool, workers: int | None, results: Path
+) -> dict[str, Any]:
+    """Measure every size (the 45-school runs interleaved with the naive baseline), writing the
+    results after each size so an interrupted bench keeps what it measured."""
+    start = start_snapshot()
+    options = {"sizes": list(sizes), "workers": workers, "mode": "quick" if quick else "full"}
+    got = Measured()
+    with tempfile.TemporaryDirectory(prefix="checker-bench-") as folder:
+        work = Path(folder)
+        small_table = write_table(SMALL_SIZE, work)
+        if SMALL_SIZE not in sizes:
+            top_up(got, small_table, work, quick, workers)
+        for size in sizes:
+            try:
+                measure_into(got, size, small_table, work, quick, workers)
+            except RuntimeError as error:
+                got.failure = f"the {size:,}-school run failed: {error}".strip()
+                log(got.failure)
+                break
+            report = report_from(got, start, options)
+            if report is not None and size != sizes[-1]:
+                write_results(report, results)  # partial: refreshed after every size
+    final = report_from(got, start, options)
+    if final is None:
+        raise RuntimeError(got.failure or "nothing was measured")
+    return final
+
+
+def measure_into(
+    got: Measured, size: int, small_table: Path, work: Path, quick: bool, workers: int | None
+) -> None:
+    """Measure one size and add its figures to `got`."""
+    table = small_table if size == SMALL_SIZE else write_table(size, work)
+    runs = runs_for(size, quick)
+    log(f"{size:,} schools x {runs} runs")
+    interleave = small_table if size == SMALL_SIZE else None
+    figures, naive, hashes = measure_size(size, runs, table, work, workers, interleave)
+    got.sizes.append(summarise_size(size, figures))
+    got.naive += naive
+    if size == SMALL_SIZE:
+        got.hashes = hashes
+        top_up(got, small_table, work, quick, workers)
+
+
+def top_up(got: Measured, small_table: Path, work: Path, quick: bool, workers: int | None) -> None:
+    """Enough naive measurements and 45-school outputs for the baseline and the comparison."""
+    got.naive += extra_naive(small_table, len(got.naive), runs_for(SMALL_SIZE, quick))
+    got.hashes += extra_hashes(small_table, work, workers, 2 - len(got.hashes))
+
+
+def report_from(
+    got: Measured, start: Mapping[str, Any], options: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The report of what is measured so far; None before the baseline is known."""
+    if not got.naive or len(got.hashes) < 2:
+        return None
+    done = [s["schools"] for s in got.sizes]
+    state = {**options, "complete": got.failure is None and done == list(options["sizes"])}
+    repro = reproducibility(got.hashes[0], got.hashes[1])
+    machine = machine_info(got.naive, start)
+    report = build_report(got.sizes, summarise_naive(got.naive), repro, machine, state)
+    if got.failure:
+        report["notes"].append(f"Incomplete: {got.failure}")
+    elif not state["complete"]:
+        report["notes"].append(f"Incomplete: sizes measured so far {done}; the bench goes on.")
+    return report
+
+
+def extra_naive(table: Path, have: int, want: int) -> list[dict[str, Any]]:
+    """More naive measurements when the 45-school size was not run (or ran too few times)."""
+    extra = []
+    for _ in range(max(0, want - have)):
+        extra.append(naive_measurement(table))
+        log(f"  naive: {extra[-1]['median_ms']:.1f} ms per scorecard")
+    return extra
+
+
+def extra_hashes(
+    table: Path, work: Path, workers: int | None, missing: int
+) -> list[dict[str, str]]:
+    """Output hashes of unmeasured 45-school runs, so two runs can always be compared."""
+    hashes: list[dict[str, str]] = []
+    for _ in range(max(0, missing)):
+        _, out = checker_run(table, work, workers)
+        hashes.append(output_hashes(out))
+        shutil.rmtree(out)
+    return hashes
+
+
+def write_results(report: Mapping[str, Any], folder: Path) -> str:
+    """Write results.md and results.json into `folder`; returns the markdown."""
+    markdown = format_markdown(report)
+    (folder / "results.md").write_text(markdown, encoding="utf-8")
+    text = json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True)
+    (folder / "results.json").write_text(text + "\n", encoding="utf-8")
+    return markdown
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="45 x 3 and 500 x 1 runs only")
+    parser.add_argument("--sizes", help="comma-separated school counts, e.g. 45,500")
+    parser.add_argument("--workers", type=int, help="passed to `checker run --workers`")
+    parser.add_argument("--results", type=Path, default=BENCH_DIR, help="folder for results.*")
+    parser.add_argument("--naive", nargs=2, metavar=("CSV", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be 1 or more")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the bench (or, with --naive, one baseline measurement printed as JSON)."""
+    args = arguments(argv)
+    if args.naive:
+        print(json.dumps(naive_main(Path(args.naive[0]), int(args.naive[1]))))
+        return
+    default = sorted(QUICK_RUNS if args.quick else FULL_RUNS)
+    sizes = parse_sizes(args.sizes) if args.sizes else default
+    report = run_bench(sizes, args.quick, args.workers, args.results)
+    print(write_results(report, args.results))
+    if not report["options"]["complete"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
