@@ -18,9 +18,10 @@ import functools
 import itertools
 import math
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -112,6 +113,9 @@ class RenderTools:
     stylesheet: CSS
     fetcher: Any
     html_class: type  # weasyprint.HTML with the project's trimmed user-agent stylesheet
+    # WeasyPrint (Pango, fontconfig) is not thread-safe: one render at a time per process, so a
+    # thread pool given as the executor is safe (processes are what give parallelism).
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @functools.cache
@@ -194,14 +198,15 @@ def render_chunk(cards: Sequence[Card], lang: str, version: str) -> list[tuple[s
     A top-level function of plain arguments, so any Executor (process pool, Dask) can run it.
     """
     tools = render_tools(lang)
-    document = html_to_document(scorecards_html(tools.env, cards, lang, version), tools)
-    ids = [card["school"]["id"] for card in cards]
-    groups = split_by_card(document, ids)
-    found = [school_id for school_id, _ in groups]
-    if found != ids:  # every card must start a page; anything else is a template bug
-        missing = sorted(set(ids) - set(found))
-        raise RuntimeError(f"scorecard pages do not match the cards (missing: {missing[:5]})")
-    return [(school_id, bytes(document.copy(pages).write_pdf())) for school_id, pages in groups]
+    with tools.lock:
+        document = html_to_document(scorecards_html(tools.env, cards, lang, version), tools)
+        ids = [card["school"]["id"] for card in cards]
+        groups = split_by_card(document, ids)
+        found = [school_id for school_id, _ in groups]
+        if found != ids:  # every card must start a page; anything else is a template bug
+            missing = sorted(set(ids) - set(found))
+            raise RuntimeError(f"scorecard pages do not match the cards (missing: {missing[:5]})")
+        return [(school_id, bytes(document.copy(pages).write_pdf())) for school_id, pages in groups]
 
 
 def chunked(cards: Iterable[Card], size: int) -> Iterator[list[Card]]:
@@ -247,7 +252,10 @@ def warm_up(lang: str) -> None:
     out one small page (the first layout loads the fonts). matplotlib is left to the one
     worker that draws the summary's chart."""
     tools = render_tools(lang)
-    html_to_pdf("<p>Trường <b>THCS</b> ✓ ✗ – 95,6%</p><table><tr><td>·</td></tr></table>", tools)
+    with tools.lock:
+        html_to_pdf(
+            "<p>Trường <b>THCS</b> ✓ ✗ – 95,6%</p><table><tr><td>·</td></tr></table>", tools
+        )
 
 
 def render_summary(
@@ -256,7 +264,8 @@ def render_summary(
     """The district summary as PDF bytes, with the trend chart drawn here (in the worker)."""
     tools = render_tools(lang)
     chart = trend_svg(trend, rulebook, load_translator(lang))
-    return html_to_pdf(summary_html(tools.env, {**context, "chart_svg": chart}), tools)
+    with tools.lock:
+        return html_to_pdf(summary_html(tools.env, {**context, "chart_svg": chart}), tools)
 
 
 def naive_pdfs(cards: Iterable[Card], lang: str, version: str) -> Iterator[bytes]:
