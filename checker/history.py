@@ -216,7 +216,7 @@ def display_url(url: str) -> str:
 def open_store(url: str) -> Engine:
     """An Engine on the history database at `url`, its schema brought up to date by Alembic.
 
-    Creates the SQLite file (not its folder) if absent. Safe to call on an up-to-date
+    Creates the SQLite file, and its folder, if absent. Safe to call on an up-to-date
     database: the upgrade then does nothing. Raises StoreError when the database cannot be
     opened or migrated (the message masks any password).
     """
@@ -232,6 +232,13 @@ def open_store(url: str) -> Engine:
         raise StoreError(f"cannot use the database URL {display_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enforce_sqlite_foreign_keys)
+        if (path := sqlite_file(url)) is not None:
+            try:  # `--db out/checker.db` before `out/` exists is what a user expects to work
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot open or update the history database {display_url(url)}: {exc}"
+                ) from exc
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     try:

@@ -175,10 +175,17 @@ def test_a_second_open_is_idempotent_and_keeps_the_data(db_url: str, tmp_path: P
 
 
 def test_open_store_reports_an_unusable_database_plainly(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
     with pytest.raises(StoreError, match="cannot open or update the history database"):
-        open_store(f"sqlite:///{tmp_path / 'no such folder' / 'x.db'}")
+        open_store(f"sqlite:///{tmp_path / 'a-file' / 'x.db'}")
     with pytest.raises(StoreError, match="cannot use the database URL"):
         open_store("nosuchdialect://u:secret@host/db")
+
+
+def test_open_store_creates_the_folder_of_a_new_sqlite_file(tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 'out' / 'checker.db'}")
+    engine.dispose()
+    assert (tmp_path / "out" / "checker.db").is_file()
 
 
 # --- recording and reading back -------------------------------------------------------------
