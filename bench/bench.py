@@ -806,6 +806,7 @@ def extra_hashes(
 def write_results(report: Mapping[str, Any], folder: Path) -> str:
     """Write results.md and results.json into `folder`; returns the markdown."""
     markdown = format_markdown(report)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.md").write_text(markdown, encoding="utf-8")
     text = json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True)
     (folder / "results.json").write_text(text + "\n", encoding="utf-8")

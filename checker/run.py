@@ -187,7 +187,7 @@ def run_checker(
     prepare_output_dir(out)
     summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
     hashes: dict[str, str] = {}
-    chunk = chunk_size_for(len(results), options.workers)
+    chunk = chunk_size_for(len(results))
     for done, (school_id, pdf) in enumerate(
         render_scorecards(cards, options.lang, __version__, executor, chunk), start=1
     ):
