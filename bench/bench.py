@@ -552,12 +552,12 @@ def build_cards(table_path: Path) -> list[dict[str, Any]]:
     """The scorecard contexts `checker run` builds for this table on a fresh history database
     (no previous semester; the trend is this run's own rates), reproducing checker.run."""
     from checker import __version__, paths
-    from checker.context import DistrictFacts, RunFacts, scorecard_context
-    from checker.evaluate import district_rates, evaluate, load_rulebook
+    from checker.context import RunFacts, scorecard_context
+    from checker.evaluate import evaluate, load_rulebook
     from checker.i18n import load_translator
     from checker.load import load_table
     from checker.office import load_office
-    from checker.run import current_trend, file_sha256, run_id_for
+    from checker.run import current_trend, district_facts, file_sha256, run_id_for
     from checker.validate import validate_table
 
     t = load_translator(LANG)
@@ -570,13 +570,8 @@ def build_cards(table_path: Path) -> list[dict[str, Any]]:
     run_id = run_id_for([*parts, __version__, DAY])
     day = dt.date.fromisoformat(DAY)
     facts = RunFacts(SEMESTER, run_id, day, __version__, office, table_path.name)
-    district = DistrictFacts(
-        rates=district_rates(results, rulebook),
-        rows_read=len(table.rows),
-        rejected=len(intake.rejected),
-        problems=len(intake.problems),
-        extra_columns=table.extra_columns,
-        trend=current_trend([], SEMESTER, results, rulebook),
+    district = district_facts(
+        table, intake, results, rulebook, current_trend([], SEMESTER, results, rulebook)
     )
     return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
 

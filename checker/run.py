@@ -125,6 +125,24 @@ def current_trend(
     ]
 
 
+def district_facts(
+    table: RawTable,
+    intake: Intake,
+    results: Sequence[SchoolResult],
+    rulebook: Rulebook,
+    trend: Sequence[TrendPoint],
+) -> DistrictFacts:
+    """The district-level figures every page of this run shares."""
+    return DistrictFacts(
+        rates=district_rates(results, rulebook),
+        rows_read=len(table.rows),
+        rejected=len(intake.rejected),
+        problems=len(intake.problems),
+        extra_columns=table.extra_columns,
+        trend=trend,
+    )
+
+
 def validate_in(validator: Executor | None, table: RawTable) -> Intake:
     """Validate the table in the validator process (then shut it down, giving its memory back
     before rendering starts), or here when there is none."""
@@ -171,14 +189,7 @@ def run_checker(
         ]
     )
     facts = RunFacts(semester, run_id, options.day, __version__, office, options.input_path.name)
-    district = DistrictFacts(
-        rates=district_rates(results, rulebook),
-        rows_read=len(table.rows),
-        rejected=len(intake.rejected),
-        problems=len(intake.problems),
-        extra_columns=table.extra_columns,
-        trend=trend,
-    )
+    district = district_facts(table, intake, results, rulebook, trend)
     # Built lazily, chunk by chunk, as the renderer asks for them: memory stays flat.
     cards = (scorecard_context(r, rulebook, facts, district, previous, t) for r in results)
     summary = summary_context(results, rulebook, facts, district, previous, t)
