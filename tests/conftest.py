@@ -110,3 +110,22 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         assert result.returncode == 0, result.stderr
     return folder
+
+
+def check_table(source: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`checker run SOURCE` for semester 2026-2027/HK1 into tmp_path/out, history in
+    tmp_path/h.db, one render worker (the tests' usual run); `extra` adds options."""
+    return run_checker(
+        "run",
+        source,
+        "--semester",
+        "2026-2027/HK1",
+        "--out",
+        tmp_path / "out",
+        "--db",
+        tmp_path / "h.db",
+        "--workers",
+        "1",
+        *extra,
+        cwd=tmp_path,
+    )

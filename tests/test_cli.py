@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE, pdf_pages, pdf_text, run_checker, school, write_csv
+from conftest import SAMPLE, check_table, pdf_pages, pdf_text, run_checker, school, write_csv
 
 from checker.cli import cli
 
@@ -31,19 +31,7 @@ def test_a_small_run_completes_with_exit_0_and_reconciles_rows(tmp_path: Path) -
         school(school_id="08304008", school_name="Trường Tiểu học Châu Hòa", level="Tiểu học"),
     ]
     source = write_csv(tmp_path / "schools.csv", rows)
-    result = run_checker(
-        "run",
-        source,
-        "--semester",
-        "2026-2027/HK1",
-        "--out",
-        tmp_path / "out",
-        "--db",
-        tmp_path / "h.db",
-        "--workers",
-        "1",
-        cwd=tmp_path,
-    )
+    result = check_table(source, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Đọc 2 dòng: 2 phiếu đánh giá + 0 dòng bị loại." in result.stdout
     assert sorted(p.name for p in (tmp_path / "out" / "scorecards").iterdir()) == [
@@ -54,21 +42,7 @@ def test_a_small_run_completes_with_exit_0_and_reconciles_rows(tmp_path: Path) -
 
 def test_english_output_with_lang_en(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "schools.csv", [school()])
-    result = run_checker(
-        "run",
-        source,
-        "--semester",
-        "2026-2027/HK1",
-        "--out",
-        tmp_path / "out",
-        "--db",
-        tmp_path / "h.db",
-        "--lang",
-        "en",
-        "--workers",
-        "1",
-        cwd=tmp_path,
-    )
+    result = check_table(source, tmp_path, "--lang", "en")
     assert result.returncode == 0, result.stderr
     text = pdf_text(tmp_path / "out" / "scorecards" / "08304007.pdf")
     assert "DIGITAL TRANSFORMATION SCORECARD" in text
@@ -80,19 +54,7 @@ def test_non_compliant_schools_still_exit_0(tmp_path: Path) -> None:
         tmp_path / "s.csv",
         [school(ioffice_share="10", website_url="chưa có", computers="hai mươi")],
     )
-    result = run_checker(
-        "run",
-        source,
-        "--semester",
-        "2026-2027/HK1",
-        "--out",
-        tmp_path / "out",
-        "--db",
-        tmp_path / "h.db",
-        "--workers",
-        "1",
-        cwd=tmp_path,
-    )
+    result = check_table(source, tmp_path)
     assert result.returncode == 0, result.stderr
     with (tmp_path / "out" / "results.csv").open(encoding="utf-8-sig") as handle:
         statuses = {r["criterion"]: r["status"] for r in csv.DictReader(handle)}
@@ -210,19 +172,7 @@ def test_template_writes_a_workbook_that_runs_clean(tmp_path: Path) -> None:
     for column, value in enumerate(values, start=1):
         sheet.cell(row=row, column=column, value=value)
     workbook.save(form)
-    result = run_checker(
-        "run",
-        form,
-        "--semester",
-        "2026-2027/HK1",
-        "--out",
-        tmp_path / "out",
-        "--db",
-        tmp_path / "h.db",
-        "--workers",
-        "1",
-        cwd=tmp_path,
-    )
+    result = check_table(form, tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "scorecards" / "08304007.pdf").exists()
     with (tmp_path / "out" / "data-quality.csv").open(encoding="utf-8-sig") as handle:

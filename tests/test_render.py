@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from conftest import pdf_pages, pdf_text, run_checker, school, write_csv
+from conftest import check_table, pdf_pages, pdf_text, school, write_csv
 from pypdf import PdfReader
 
 from checker.render import html_to_pdf, render_scorecards, render_tools
@@ -66,19 +66,7 @@ def test_hostile_cells_print_as_text_and_fetch_nothing(
 ) -> None:
     base, seen = loopback
     source = write_csv(tmp_path / "s.csv", hostile_rows(base))
-    result = run_checker(
-        "run",
-        source,
-        "--semester",
-        "2026-2027/HK1",
-        "--out",
-        tmp_path / "out",
-        "--db",
-        tmp_path / "h.db",
-        "--workers",
-        "1",
-        cwd=tmp_path,
-    )
+    result = check_table(source, tmp_path)
     assert result.returncode == 0, result.stderr
     card = tmp_path / "out" / "scorecards" / "A1.pdf"
     text = " ".join(pdf_text(card).split())
@@ -96,22 +84,7 @@ def test_hostile_cells_print_as_text_and_fetch_nothing(
 def test_only_http_websites_become_links(tmp_path: Path, loopback: tuple[str, list[str]]) -> None:
     base, seen = loopback
     source = write_csv(tmp_path / "s.csv", hostile_rows(base))
-    assert (
-        run_checker(
-            "run",
-            source,
-            "--semester",
-            "2026-2027/HK1",
-            "--out",
-            tmp_path / "out",
-            "--db",
-            tmp_path / "h.db",
-            "--workers",
-            "1",
-            cwd=tmp_path,
-        ).returncode
-        == 0
-    )
+    assert check_table(source, tmp_path).returncode == 0
 
     def links(name: str) -> set[str]:
         page = PdfReader(tmp_path / "out" / "scorecards" / name).pages[0]
@@ -125,22 +98,7 @@ def test_only_http_websites_become_links(tmp_path: Path, loopback: tuple[str, li
 
 def test_a_very_long_name_keeps_the_scorecard_on_one_page(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "s.csv", [school(school_name="Trường " + "Rất Dài " * 60)])
-    assert (
-        run_checker(
-            "run",
-            source,
-            "--semester",
-            "2026-2027/HK1",
-            "--out",
-            tmp_path / "out",
-            "--db",
-            tmp_path / "h.db",
-            "--workers",
-            "1",
-            cwd=tmp_path,
-        ).returncode
-        == 0
-    )
+    assert check_table(source, tmp_path).returncode == 0
     card = tmp_path / "out" / "scorecards" / "08304007.pdf"
     assert pdf_pages(card) == 1
     assert "…" in pdf_text(card)
