@@ -183,6 +183,31 @@ def test_markdown_and_json_carry_the_same_figures(tmp_path: Path) -> None:
     assert "| 45-school run, median wall time | 7.00 | <= 8 s | PASS |" in markdown
 
 
+def test_one_core_cost_sets_the_best_possible_ratio() -> None:
+    # 60 ms per card on one core, spread over 2 cores: 30 ms at best, against 150 ms naive.
+    naive = bench.summarise_naive(
+        [
+            {"cards": 45, "median_ms": 150.0, "batched_ms": 58.0},
+            {"cards": 45, "median_ms": 150.0, "batched_ms": 60.0},
+            {"cards": 45, "median_ms": 150.0, "batched_ms": 70.0},
+        ]
+    )
+    assert naive["batched_ms_per_scorecard"] == 60.0
+    assert bench.best_possible_ratio(naive, cores=2) == 0.2
+    assert bench.best_possible_ratio(naive, cores=1) == 0.4
+    lines = "\n".join(bench.one_core_lines(naive, cores=2))
+    assert "**60.0 ms per scorecard**, 2.50 times faster than naive" in lines
+    assert "could not cost less than 30.0 ms: a ratio of **0.200** at best" in lines
+
+
+def test_results_without_a_one_core_figure_leave_it_out() -> None:
+    naive = bench.summarise_naive([{"cards": 45, "median_ms": 150.0}])
+    assert naive["batched_ms_per_scorecard"] is None
+    assert bench.best_possible_ratio(naive, cores=2) is None
+    assert bench.one_core_lines(naive, cores=2) == []
+    assert "on one core" not in bench.format_markdown(sample_report())
+
+
 def test_markdown_reports_differences_and_noise() -> None:
     report = sample_report()
     report["reproducible"] = bench.reproducibility({"x.xlsx": "1"}, {"x.xlsx": "2"})
