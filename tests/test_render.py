@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import http.server
 import threading
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 from conftest import check_table, pdf_pages, pdf_text, school, write_csv
 from pypdf import PdfReader
 
-from checker.render import html_to_pdf, render_scorecards, render_tools
+from checker.render import html_to_pdf, render_chunk, render_scorecards, render_tools
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -164,3 +165,20 @@ def test_render_stage_takes_any_executor(tmp_path: Path) -> None:
         path = tmp_path / f"{school_id}.pdf"
         path.write_bytes(pdf)
         assert f"Trường Tiểu học số {school_id[1]}" in pdf_text(path)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_rendering_leaves_the_garbage_collector_as_it_was(tmp_path: Path, enabled: bool) -> None:
+    # render_chunk pauses the collector while it lays out; a caller's setting must survive it.
+    cards = cards_for(tmp_path)
+    was_enabled = gc.isenabled()
+    if not enabled:
+        gc.disable()
+    try:
+        pdfs = render_chunk(cards[:2], "vi", "0")
+        assert gc.isenabled() is enabled
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert [school_id for school_id, _ in pdfs] == ["S0", "S1"]
+    assert all(pdf.startswith(b"%PDF") for _, pdf in pdfs)
