@@ -11,10 +11,20 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from conftest import check_table, pdf_pages, pdf_text, school, write_csv
+from conftest import SAMPLE, check_table, pdf_pages, pdf_text, school, write_csv
 from pypdf import PdfReader
 
-from checker.render import html_to_pdf, render_chunk, render_scorecards, render_tools
+from checker.render import (
+    html_to_document,
+    html_to_pdf,
+    render_chunk,
+    render_scorecards,
+    render_tools,
+    scorecards_html,
+    split_by_card,
+    split_pdf,
+    xhtml_tree,
+)
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -123,6 +133,15 @@ def test_safe_fetcher_blocks_files_and_network_but_serves_project_fonts(
 
 def cards_for(tmp_path: Path) -> list[dict[str, object]]:
     """Scorecard contexts for three schools, built by the real pipeline stages."""
+    rows = [
+        school(school_id=f"S{i}", school_name=f"Trường Tiểu học số {i}", level="Tiểu học")
+        for i in range(3)
+    ]
+    return cards_from_table(write_csv(tmp_path / "s.csv", rows))
+
+
+def cards_from_table(table: Path) -> list[dict[str, object]]:
+    """Scorecard contexts for every school of a table, built by the real pipeline stages."""
     import datetime as dt
 
     from checker import paths
@@ -133,11 +152,7 @@ def cards_for(tmp_path: Path) -> list[dict[str, object]]:
     from checker.office import load_office
     from checker.validate import validate_table
 
-    rows = [
-        school(school_id=f"S{i}", school_name=f"Trường Tiểu học số {i}", level="Tiểu học")
-        for i in range(3)
-    ]
-    intake = validate_table(load_table(write_csv(tmp_path / "s.csv", rows)))
+    intake = validate_table(load_table(table))
     rulebook = load_rulebook(paths.DEFAULT_RULEBOOK)
     results = evaluate(intake.schools, rulebook)
     facts = RunFacts(
@@ -148,7 +163,7 @@ def cards_for(tmp_path: Path) -> list[dict[str, object]]:
         load_office(paths.DEFAULT_OFFICE, "vi"),
         "s.csv",
     )
-    district = DistrictFacts(district_rates(results, rulebook), 3, 0, 0)
+    district = DistrictFacts(district_rates(results, rulebook), len(results), 0, 0)
     t = load_translator("vi")
     return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
 
@@ -182,3 +197,101 @@ def test_rendering_leaves_the_garbage_collector_as_it_was(tmp_path: Path, enable
             gc.enable()
     assert [school_id for school_id, _ in pdfs] == ["S0", "S1"]
     assert all(pdf.startswith(b"%PDF") for _, pdf in pdfs)
+
+
+def plain_render(cards: list[dict[str, object]]) -> list[tuple[str, bytes]]:
+    """A chunk rendered without the batch shortcuts of render_chunk: WeasyPrint's own HTML5
+    parser, no line layouts shared between cards, the collector left alone."""
+    tools = render_tools("vi")
+    ids = [str(card["school"]["id"]) for card in cards]  # type: ignore[index]
+    with tools.lock:
+        document = html_to_document(scorecards_html(tools.env, cards, "vi", "0"), tools)
+        pdfs = split_pdf(bytes(document.write_pdf()), split_by_card(document, ids), "0")
+    return list(zip(ids, pdfs, strict=True))
+
+
+def test_batch_shortcuts_give_the_same_bytes_on_the_sample_district() -> None:
+    # expat instead of the HTML5 parser, and line layouts shared between the cards of a chunk,
+    # must not change a single byte of any school's PDF.
+    cards = cards_from_table(SAMPLE / "giong_trom_2026-2027_HK1.xlsx")
+    assert len(cards) == 45
+    for start in range(0, 45, 24):
+        chunk = cards[start : start + 24]
+        assert render_chunk(chunk, "vi", "0") == plain_render(chunk)
+
+
+def test_batch_shortcuts_give_the_same_bytes_for_hostile_and_long_cells(tmp_path: Path) -> None:
+    rows = hostile_rows("http://127.0.0.1:9")
+    rows.append(school(school_id="A3", school_name="Trường " + "Rất Dài " * 60))  # same text
+    cards = cards_from_table(write_csv(tmp_path / "s.csv", rows))
+    assert render_chunk(cards, "vi", "0") == plain_render(cards)
+
+
+def test_a_control_character_in_a_cell_falls_back_to_the_html5_parser(tmp_path: Path) -> None:
+    # XML forbids most control characters; a cell holding one must still get its scorecard.
+    rows = [school(school_id="C1", school_name="Trường Tiểu học\x0bTân Hào")]
+    cards = cards_from_table(write_csv(tmp_path / "s.csv", rows))
+    tools = render_tools("vi")
+    assert xhtml_tree(scorecards_html(tools.env, cards, "vi", "0")) is None
+    ((school_id, pdf),) = render_chunk(cards, "vi", "0")
+    path = tmp_path / "C1.pdf"
+    path.write_bytes(pdf)
+    assert school_id == "C1"
+    assert "Tân Hào" in pdf_text(path)
+    assert xhtml_tree(scorecards_html(tools.env, cards_for(tmp_path), "vi", "0")) is not None
+
+
+def test_rendering_puts_weasyprint_line_splitting_back() -> None:
+    from weasyprint.layout import inline
+
+    from checker.line_cache import shared_line_layouts
+
+    original = inline.split_first_line
+    with pytest.raises(RuntimeError), shared_line_layouts():
+        assert inline.split_first_line is not original
+        raise RuntimeError("a render that fails")
+    assert inline.split_first_line is original
+
+
+def test_stylesheets_avoid_what_would_change_a_shared_line_layout() -> None:
+    # WeasyPrint rewrites a line's layout only for text-overflow: ellipsis and block-ellipsis;
+    # shared_line_layouts relies on the project's stylesheets not using them.
+    from checker import paths
+
+    for name in ("print.css", "ua.css"):
+        css = (paths.TEMPLATES_DIR / name).read_text(encoding="utf-8")
+        assert "text-overflow" not in css
+        assert "block-ellipsis" not in css
+
+
+class FakeStyle(dict):  # type: ignore[type-arg]
+    """A computed style as line splitting sees it: properties by name, and a font_config."""
+
+    font_config = object()
+
+
+def test_equal_line_splits_are_computed_once() -> None:
+    from checker.line_cache import LINE_STYLE_PROPERTIES, memoised_split
+
+    calls: list[tuple[str, float]] = []
+
+    def split(text: str, style: FakeStyle, context: object, width: float, *rest: object) -> str:
+        calls.append((text, width))
+        return f"layout of {text!r} in {width}"
+
+    shared = memoised_split(split)
+    style = FakeStyle({name: "normal" for name in LINE_STYLE_PROPERTIES})
+    same_look = FakeStyle(style)  # another box styled alike
+    bolder = FakeStyle({**style, "font_weight": 700})
+    context = object()
+    first = shared("Cần làm: …", style, context, 400.0, 0)
+    assert shared("Cần làm: …", same_look, context, 400.0, 0) == first
+    assert shared("Cần làm: …", bolder, context, 400.0, 0) == first  # the fake ignores style
+    shared("Cần làm: …", style, context, 300.0, 0)
+    shared("Toàn huyện: 79,2%", style, context, 400.0, 0)
+    assert calls == [
+        ("Cần làm: …", 400.0),
+        ("Cần làm: …", 400.0),  # the bolder style is not the same line
+        ("Cần làm: …", 300.0),
+        ("Toàn huyện: 79,2%", 400.0),
+    ]
