@@ -295,3 +295,18 @@ def test_equal_line_splits_are_computed_once() -> None:
         ("Cần làm: …", 300.0),
         ("Toàn huyện: 79,2%", 400.0),
     ]
+
+
+def test_a_card_that_runs_over_names_the_school_on_its_next_pages(tmp_path: Path) -> None:
+    # The first page names the school at the top; pages a long card runs onto carry it in the
+    # running footer. Each card starts its own page group, so the next card starts clean.
+    cards = cards_for(tmp_path)
+    cards[1] = {**cards[1], "problems": [f"Dòng {i}, cột X: giá trị lạ {i}" for i in range(90)]}
+    for school_id, pdf in render_chunk(cards, "vi", "0"):
+        path = tmp_path / f"{school_id}.pdf"
+        path.write_bytes(pdf)
+        pages = pdf_text(path).split("\f")[: pdf_pages(path)]
+        footer = f"Trường Tiểu học số {school_id[1]} · Học kỳ I, năm học 2026-2027"
+        assert footer not in pages[0]
+        assert (len(pages) > 1) == (school_id == "S1")
+        assert all(footer in page for page in pages[1:])
