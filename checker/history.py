@@ -6,7 +6,8 @@ programmatically by `open_store`; nobody creates tables by hand.
 
 Tables:
 - `semesters`: each recorded semester (label, year, term).
-- `runs`: the run log; every run is kept, including earlier runs of a re-run semester.
+- `runs`: the run log; every run is kept, including earlier runs of a re-run semester (running
+  the very same input, rules and checker again on the same day updates that run's entry).
 - `results`: per semester, school and criterion, the status and value of the semester's
   latest run (unique on semester, school_id, criterion); `position` keeps rulebook order.
 
@@ -272,17 +273,24 @@ def _reason(exc: Exception) -> str:
 def record_run(engine: Engine, run: RunRecord, rows: Sequence[ResultRow]) -> None:
     """Record one run in ONE transaction: log the run, replace the semester's results.
 
-    The semester is added if new; earlier runs stay in the run log. If anything fails (a
-    duplicate run id, two rows for the same school and criterion, an unknown status), the
-    database is left exactly as it was and StoreError is raised.
+    The semester is added if new; earlier runs stay in the run log. The run id is derived
+    from the input, rules, checker, semester and day, so running the very same thing again is
+    the same run: its log entry is replaced (with the new time) rather than refused. If anything
+    fails (a run id already used for another semester, two rows for the same school and
+    criterion, an unknown status), the database is left exactly as it was and StoreError is
+    raised.
     """
+    label = run.semester.label
     try:
         with engine.begin() as connection:
             _ensure_semester(connection, run.semester)
-            connection.execute(insert(runs_table).values(_run_values(run)))
+            connection.execute(delete(results_table).where(results_table.c.semester == label))
             connection.execute(
-                delete(results_table).where(results_table.c.semester == run.semester.label)
+                delete(runs_table).where(
+                    (runs_table.c.run_id == run.run_id) & (runs_table.c.semester == label)
+                )
             )
+            connection.execute(insert(runs_table).values(_run_values(run)))
             if rows:
                 connection.execute(insert(results_table), _result_values(run, rows))
     except SQLAlchemyError as exc:

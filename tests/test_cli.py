@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -211,3 +212,20 @@ def test_interrupted_run_leaves_no_truncated_pdf_and_a_rerun_completes(tmp_path:
     assert rerun.returncode == 0, rerun.stderr
     assert len(list((out / "scorecards").glob("*.pdf"))) == 45
     assert not list(out.rglob("*.part")), "temporary files must not survive a completed run"
+
+
+def test_running_the_same_semester_twice_succeeds_both_times(tmp_path: Path) -> None:
+    # `make run` run twice: the same input on the same day is the same run (same run id).
+    source = SAMPLE / "giong_trom_2025-2026_HK1.csv"
+    arguments = ["run", str(source), "--semester", "2025-2026/HK1", "--quiet"]
+    arguments += ["--out", str(tmp_path / "out"), "--db", str(tmp_path / "h.db")]
+    arguments += ["--date", "2026-11-29"]
+    first = run_checker(*arguments, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    manifest = (tmp_path / "out" / "manifest.json").read_bytes()
+    second = run_checker(*arguments, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert (tmp_path / "out" / "manifest.json").read_bytes() == manifest
+    with sqlite3.connect(tmp_path / "h.db") as connection:
+        logged = connection.execute("SELECT semester FROM runs").fetchall()
+    assert logged == [("2025-2026/HK1",)]  # one run, logged once

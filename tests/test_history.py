@@ -309,6 +309,20 @@ def test_a_failing_first_run_of_a_semester_adds_nothing(engine: Engine, tmp_path
     assert recorded_semesters(engine) == [HK1_2025]
 
 
+def test_repeating_the_very_same_run_updates_its_log_entry(engine: Engine) -> None:
+    # Same input, rules, checker, semester and day give the same run id: running it again
+    # (after a printer jam, say) must not fail, nor log the run twice.
+    record_run(engine, run_for(HK1_2025, "r1"), rows_of(FIRST))
+    record_run(engine, run_for(HK2_2025, "r2", "2026-11-29T09:00:00"), rows_of(SECOND))
+    record_run(engine, run_for(HK1_2025, "r1", "2026-11-29T10:00:00"), rows_of(FIRST))
+    assert [(r.run_id, r.started_at) for r in run_log(engine)] == [
+        ("r2", "2026-11-29T09:00:00"),
+        ("r1", "2026-11-29T10:00:00"),
+    ]
+    assert statuses_for(engine, HK1_2025) == FIRST
+    assert statuses_for(engine, HK2_2025) == SECOND
+
+
 def test_a_reused_run_id_is_refused(engine: Engine, tmp_path: Path) -> None:
     record_run(engine, run_for(HK1_2025, "r1"), rows_of(FIRST))
     before = dump(tmp_path / "history.db")
