@@ -578,30 +578,11 @@ def measure_size(
 
 def build_cards(table_path: Path) -> list[dict[str, Any]]:
     """The scorecard contexts `checker run` builds for this table on a fresh history database
-    (no previous semester; the trend is this run's own rates), reproducing checker.run."""
-    from checker import __version__, paths
-    from checker.context import RunFacts, scorecard_context
-    from checker.evaluate import evaluate, load_rulebook
-    from checker.i18n import load_translator
-    from checker.load import load_table
-    from checker.office import load_office
-    from checker.run import current_trend, district_facts, file_sha256, run_id_for
-    from checker.validate import validate_table
+    (the bench's runs each use a fresh one), for the bench's semester and day."""
+    from checker.run import first_semester_cards
 
-    t = load_translator(LANG)
-    rulebook = load_rulebook(paths.DEFAULT_RULEBOOK)
-    office = load_office(paths.DEFAULT_OFFICE, LANG)
-    table = load_table(table_path)
-    intake = validate_table(table)
-    results = evaluate(intake.schools, rulebook)
-    parts = [table.sha256, rulebook.sha256, file_sha256(paths.DEFAULT_OFFICE), SEMESTER, LANG]
-    run_id = run_id_for([*parts, __version__, DAY])
     day = dt.date.fromisoformat(DAY)
-    facts = RunFacts(SEMESTER, run_id, day, __version__, office, table_path.name)
-    district = district_facts(
-        table, intake, results, rulebook, current_trend([], SEMESTER, results, rulebook)
-    )
-    return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
+    return [dict(card) for card in first_semester_cards(table_path, SEMESTER, day, LANG)]
 
 
 def harfbuzz_subsetting() -> bool:

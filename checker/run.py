@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker import __version__
+from checker import __version__, paths
 from checker.context import (
     DistrictFacts,
     PreviousRun,
@@ -41,7 +41,7 @@ from checker.i18n import Translator, load_translator
 from checker.load import load_table
 from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
 from checker.office import load_office
-from checker.render import chunk_size_for, render_scorecards, render_summary
+from checker.render import Card, chunk_size_for, render_scorecards, render_summary
 from checker.semester import Semester
 from checker.validate import validate_table
 from checker.write import (
@@ -102,6 +102,14 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def run_id_of(
+    table: RawTable, rulebook: Rulebook, office_path: Path, semester: str, lang: str, day: dt.date
+) -> str:
+    """The run's id: the input, rules, office settings, semester, language, checker and day."""
+    parts = [table.sha256, rulebook.sha256, file_sha256(office_path), semester, lang]
+    return run_id_for([*parts, __version__, day.isoformat()])
+
+
 def trend_points(recorded: Sequence[SemesterRates]) -> list[TrendPoint]:
     """The history store's rates as flat trend points."""
     return [
@@ -143,6 +151,24 @@ def district_facts(
     )
 
 
+def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: str) -> list[Card]:
+    """The scorecard contexts `checker run` builds for a table with the default rulebook and
+    office settings on an empty history (no previous semester; the trend is the run's own
+    rates), validated in this process: the benchmark's naive baseline and the render tests
+    use them."""
+    t = load_translator(lang)
+    rulebook = load_rulebook(paths.DEFAULT_RULEBOOK)
+    office = load_office(paths.DEFAULT_OFFICE, lang)
+    table = load_table(table_path)
+    intake = validate_table(table)
+    results = evaluate(intake.schools, rulebook)
+    run_id = run_id_of(table, rulebook, paths.DEFAULT_OFFICE, semester, lang, day)
+    facts = RunFacts(semester, run_id, day, __version__, office, table_path.name)
+    trend = current_trend([], semester, results, rulebook)
+    district = district_facts(table, intake, results, rulebook, trend)
+    return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
+
+
 def validate_in(validator: Executor | None, table: RawTable) -> Intake:
     """Validate the table in the validator process (then shut it down, giving its memory back
     before rendering starts), or here when there is none."""
@@ -177,17 +203,7 @@ def run_checker(
     before = previous_semester(engine, options.semester)
     previous = PreviousRun(str(before), statuses_for(engine, before)) if before else None
     trend = current_trend(trend_points(district_trend(engine)), semester, results, rulebook)
-    run_id = run_id_for(
-        [
-            table.sha256,
-            rulebook.sha256,
-            file_sha256(options.office_path),
-            semester,
-            options.lang,
-            __version__,
-            options.day.isoformat(),
-        ]
-    )
+    run_id = run_id_of(table, rulebook, options.office_path, semester, options.lang, options.day)
     facts = RunFacts(semester, run_id, options.day, __version__, office, options.input_path.name)
     district = district_facts(table, intake, results, rulebook, trend)
     # Built lazily, chunk by chunk, as the renderer asks for them: memory stays flat.

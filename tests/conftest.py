@@ -94,38 +94,26 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("giong_trom_2026-2027_HK1.xlsx", "2026-2027/HK1"),
     ]
     for number, (name, semester) in enumerate(runs, start=1):
-        result = run_checker(
-            "run",
-            SAMPLE / name,
-            "--semester",
-            semester,
-            "--out",
-            folder / f"out-{number}",
-            "--db",
-            folder / "history.db",
-            "--date",
-            "2026-11-29",
-            "--quiet",
-            cwd=folder,
-        )
+        out = folder / f"out-{number}"
+        db = folder / "history.db"
+        result = run_semester(SAMPLE / name, semester, out, db, *DATED_QUIET, cwd=folder)
         assert result.returncode == 0, result.stderr
     return folder
+
+
+DATED_QUIET = ("--date", "2026-11-29", "--quiet")  # a fixed day, no progress bar
+
+
+def run_semester(
+    source: Path, semester: str, out: Path, db: Path, *extra: str | Path, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """`checker run SOURCE --semester SEMESTER --out OUT --db DB EXTRA...` in `cwd`."""
+    options = ("--semester", semester, "--out", out, "--db", db, *extra)
+    return run_checker("run", source, *options, cwd=cwd)
 
 
 def check_table(source: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """`checker run SOURCE` for semester 2026-2027/HK1 into tmp_path/out, history in
     tmp_path/h.db, one render worker (the tests' usual run); `extra` adds options."""
-    return run_checker(
-        "run",
-        source,
-        "--semester",
-        "2026-2027/HK1",
-        "--out",
-        tmp_path / "out",
-        "--db",
-        tmp_path / "h.db",
-        "--workers",
-        "1",
-        *extra,
-        cwd=tmp_path,
-    )
+    out, db = tmp_path / "out", tmp_path / "h.db"
+    return run_semester(source, "2026-2027/HK1", out, db, "--workers", "1", *extra, cwd=tmp_path)

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE, check_table, pdf_pages, pdf_text, run_checker, school, write_csv
+from conftest import (
+    DATED_QUIET,
+    SAMPLE,
+    check_table,
+    pdf_pages,
+    pdf_text,
+    run_checker,
+    run_semester,
+    school,
+    write_csv,
+)
 
 from checker.cli import cli
 
@@ -67,18 +77,7 @@ def test_non_compliant_schools_still_exit_0(tmp_path: Path) -> None:
 def unusable(tmp_path: Path, source: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """Run on an unusable input and check the common promises: exit 2, one line, nothing written."""
     out = tmp_path / "out"
-    result = run_checker(
-        "run",
-        source,
-        "--semester",
-        "2026-2027/HK1",
-        "--out",
-        out,
-        "--db",
-        tmp_path / "h.db",
-        *extra,
-        cwd=tmp_path,
-    )
+    result = run_semester(source, "2026-2027/HK1", out, tmp_path / "h.db", *extra, cwd=tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -217,13 +216,12 @@ def test_interrupted_run_leaves_no_truncated_pdf_and_a_rerun_completes(tmp_path:
 def test_running_the_same_semester_twice_succeeds_both_times(tmp_path: Path) -> None:
     # `make run` run twice: the same input on the same day is the same run (same run id).
     source = SAMPLE / "giong_trom_2025-2026_HK1.csv"
-    arguments = ["run", str(source), "--semester", "2025-2026/HK1", "--quiet"]
-    arguments += ["--out", str(tmp_path / "out"), "--db", str(tmp_path / "h.db")]
-    arguments += ["--date", "2026-11-29"]
-    first = run_checker(*arguments, cwd=tmp_path)
+    out, db = tmp_path / "out", tmp_path / "h.db"
+    arguments = (source, "2025-2026/HK1", out, db, *DATED_QUIET)
+    first = run_semester(*arguments, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     manifest = (tmp_path / "out" / "manifest.json").read_bytes()
-    second = run_checker(*arguments, cwd=tmp_path)
+    second = run_semester(*arguments, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert (tmp_path / "out" / "manifest.json").read_bytes() == manifest
     with sqlite3.connect(tmp_path / "h.db") as connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import http.server
 import threading
@@ -25,6 +26,7 @@ from checker.render import (
     split_pdf,
     xhtml_tree,
 )
+from checker.run import first_semester_cards
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -142,30 +144,8 @@ def cards_for(tmp_path: Path) -> list[dict[str, object]]:
 
 def cards_from_table(table: Path) -> list[dict[str, object]]:
     """Scorecard contexts for every school of a table, built by the real pipeline stages."""
-    import datetime as dt
-
-    from checker import paths
-    from checker.context import DistrictFacts, RunFacts, scorecard_context
-    from checker.evaluate import district_rates, evaluate, load_rulebook
-    from checker.i18n import load_translator
-    from checker.load import load_table
-    from checker.office import load_office
-    from checker.validate import validate_table
-
-    intake = validate_table(load_table(table))
-    rulebook = load_rulebook(paths.DEFAULT_RULEBOOK)
-    results = evaluate(intake.schools, rulebook)
-    facts = RunFacts(
-        "2026-2027/HK1",
-        "test",
-        dt.date(2026, 11, 29),
-        "0",
-        load_office(paths.DEFAULT_OFFICE, "vi"),
-        "s.csv",
-    )
-    district = DistrictFacts(district_rates(results, rulebook), len(results), 0, 0)
-    t = load_translator("vi")
-    return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
+    cards = first_semester_cards(table, "2026-2027/HK1", dt.date(2026, 11, 29), "vi")
+    return [dict(card) for card in cards]
 
 
 def test_render_stage_takes_any_executor(tmp_path: Path) -> None:

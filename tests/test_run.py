@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from conftest import PROJECT, SAMPLE, pdf_pages, pdf_text, run_checker
+from conftest import DATED_QUIET, PROJECT, SAMPLE, pdf_pages, pdf_text, run_checker, run_semester
 
 GOLDEN = PROJECT / "tests" / "golden" / "runs" / "sample_2026-2027_HK1.csv"
 
@@ -120,21 +120,10 @@ def test_same_input_same_day_gives_identical_bytes(tmp_path: Path) -> None:
     digests = []
     for number in (1, 2):
         out = tmp_path / f"out{number}"
-        result = run_checker(
-            "run",
-            source,
-            "--semester",
-            "2026-2027/HK1",
-            "--out",
-            out,
-            "--db",
-            tmp_path / f"h{number}.db",
-            "--date",
-            "2026-11-29",
-            "--quiet",
-            "--workers",
-            str(number),
-            cwd=tmp_path,
+        db = tmp_path / f"h{number}.db"
+        workers = ("--workers", str(number))
+        result = run_semester(
+            source, "2026-2027/HK1", out, db, *DATED_QUIET, *workers, cwd=tmp_path
         )
         assert result.returncode == 0, result.stderr
         digests.append(
@@ -169,18 +158,7 @@ def test_rerunning_the_middle_semester_changes_nothing_else(
     first = lines[1].split(",")
     first[7] = "12"  # the first school's iOffice share, now far below 90
     edited.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n", encoding="utf-8")
-    result = run_checker(
-        "run",
-        edited,
-        "--semester",
-        "2025-2026/HK2",
-        "--out",
-        tmp_path / "out",
-        "--db",
-        db,
-        "--quiet",
-        cwd=tmp_path,
-    )
+    result = run_semester(edited, "2025-2026/HK2", tmp_path / "out", db, "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     after = semester_rows(db)
     assert after["2025-2026/HK1"] == before["2025-2026/HK1"]
@@ -199,18 +177,7 @@ def test_new_and_departed_schools_are_reported_not_errors(sample_run: Path, tmp_
     newcomer[0], newcomer[1] = "08304999", "Trường Tiểu học Mới Thành Lập"
     table = tmp_path / "next.csv"
     table.write_text("\n".join([lines[0], *lines[2:], ",".join(newcomer)]) + "\n", encoding="utf-8")
-    result = run_checker(
-        "run",
-        table,
-        "--semester",
-        "2026-2027/HK2",
-        "--out",
-        tmp_path / "out",
-        "--db",
-        db,
-        "--quiet",
-        cwd=tmp_path,
-    )
+    result = run_semester(table, "2026-2027/HK2", tmp_path / "out", db, "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     card = " ".join(pdf_text(tmp_path / "out" / "scorecards" / "08304999.pdf").split())
     assert "trường mới" in card
