@@ -156,8 +156,9 @@ def render_tools(lang: str) -> RenderTools:
 def lean_html_class(user_agent: CSS) -> type:
     """weasyprint.HTML using `templates/ua.css` instead of WeasyPrint's full UA stylesheet.
 
-    `_ua_stylesheets` is WeasyPrint's own hook for the UA stylesheet (a private method, so the
-    version range in pyproject.toml is kept narrow and every render test goes through it).
+    `_ua_stylesheets` is WeasyPrint's own hook for the UA stylesheet, and `from_tree` repeats
+    what HTML.__init__ sets up: both lean on WeasyPrint's internals, so the version range in
+    pyproject.toml is kept narrow and every render test goes through them.
     """
     from weasyprint import HTML
 
@@ -262,8 +263,8 @@ def collector_paused() -> Iterator[None]:
 
     Laying out a chunk allocates hundreds of thousands of objects that mostly live as long as
     the chunk's document, so the collections they would trigger every few hundred allocations
-    find little to free. One collection afterwards keeps memory flat (measured: about 2.5 ms
-    less CPU per scorecard). The previous state is restored, as another thread may share it.
+    find little to free. One collection afterwards keeps memory flat (measured: 2.5-4.5 ms,
+    5-10%, less CPU per scorecard). The previous state is restored, as another thread may share it.
     """
     was_enabled = gc.isenabled()
     gc.disable()
