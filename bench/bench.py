@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -54,6 +55,9 @@ SMALL_WALL_LIMIT_S = 8.0
 MARGINAL_RATIO_LIMIT = 0.25
 MEMORY_LIMIT_MB = 600.0
 MEMORY_GROWTH_LIMIT = 1.25  # "flat": the largest size's peak at most 25% above the smallest's
+
+ERROR_PATH_RUNS = 5  # `checker run` on a missing file, timed this many times
+ERROR_PATH_CPU_LIMIT_S = 1.0  # an unusable input is refused within a second of its own work
 
 SAMPLE_INTERVAL_S = 0.05
 MB = 1024 * 1024
@@ -228,12 +232,24 @@ def summarise_size(schools: int, runs: Sequence[Mapping[str, Any]]) -> dict[str,
     }
 
 
+def summarise_error_path(walls: Sequence[float], cpus: Sequence[float]) -> dict[str, Any]:
+    """The error-path runs' figures: wall and CPU seconds of each, and their medians."""
+    return {
+        "runs": len(walls),
+        "wall_s": list(walls),
+        "cpu_s": list(cpus),
+        "median_wall_s": median(walls),
+        "median_cpu_s": median(cpus),
+    }
+
+
 def build_report(
     sizes: Sequence[Mapping[str, Any]],
     naive: Mapping[str, Any],
     repro: Mapping[str, Any],
     machine: Mapping[str, Any],
     options: Mapping[str, Any],
+    error_path: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the bench found, as one JSON-ready dict (results.json; results.md from it)."""
     naive_ms = naive["median_ms_per_scorecard"]
@@ -248,6 +264,7 @@ def build_report(
         "marginal": marginals,
         "targets": evaluate_targets(sizes, marginals, naive_ms),
         "reproducible": dict(repro),
+        "error_path": dict(error_path) if error_path else None,
         "notes": noise_notes(sizes, machine),
     }
 
@@ -300,6 +317,7 @@ def format_markdown(report: Mapping[str, Any]) -> str:
         "",
         reproducibility_line(report["reproducible"]),
         "",
+        *error_path_lines(report.get("error_path")),
         *machine_lines(report["machine"], report["options"]),
     ]
     if report["notes"]:
@@ -372,6 +390,21 @@ def reproducibility_line(repro: Mapping[str, Any]) -> str:
         return f"Two {SMALL_SIZE}-school runs, byte-identical: **yes** ({repro['files']} files)."
     differ = ", ".join(repro["differing"]) or "no files written"
     return f"Two {SMALL_SIZE}-school runs, byte-identical: **no** (differ: {differ})."
+
+
+def error_path_lines(error_path: Mapping[str, Any] | None) -> list[str]:
+    """How quickly `checker run` refuses a file that does not exist (with PASS / FAIL)."""
+    if not error_path:
+        return []
+    cpu = error_path["median_cpu_s"]
+    verdict = status(cpu, ERROR_PATH_CPU_LIMIT_S)
+    return [
+        f"Unusable input (`checker run` on a missing file, {error_path['runs']} runs): refused "
+        f"after **{number(cpu, 2)} s of its own CPU time** (user + system, median; limit "
+        f"{ERROR_PATH_CPU_LIMIT_S:g} s: {verdict}), {number(error_path['median_wall_s'], 2)} s "
+        "wall (median).",
+        "",
+    ]
 
 
 def machine_lines(machine: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
@@ -520,6 +553,25 @@ def checker_run(table: Path, work: Path, workers: int | None) -> tuple[dict[str,
         "processes": len(peaks.pids),
     }
     return figures, out
+
+
+def measure_error_path(work: Path, runs: int = ERROR_PATH_RUNS) -> dict[str, Any]:
+    """`checker run` on a file that does not exist, `runs` times: wall time and the command's
+    own CPU time (user + system, from the kernel's accounting of reaped children) until it
+    exits 2. Raises RuntimeError when it does not exit 2 with one line on stderr."""
+    missing = work / "does-not-exist.csv"
+    command = checker_command(missing, work / "out-missing", work / "missing.db", None)
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if result.returncode != 2 or len(result.stderr.strip().splitlines()) != 1:
+            raise RuntimeError(f"missing input: exit {result.returncode}\n{result.stderr[-2000:]}")
+    return summarise_error_path(walls, cpus)
 
 
 def naive_measurement(table: Path) -> dict[str, Any]:
@@ -745,6 +797,7 @@ class Measured:
     sizes: list[dict[str, Any]] = field(default_factory=list)
     naive: list[dict[str, Any]] = field(default_factory=list)
     hashes: list[dict[str, str]] = field(default_factory=list)
+    error_path: dict[str, Any] | None = None
     failure: str | None = None
 
 
@@ -758,6 +811,8 @@ def run_bench(
     got = Measured()
     with tempfile.TemporaryDirectory(prefix="checker-bench-") as folder:
         work = Path(folder)
+        got.error_path = measure_error_path(work)
+        log(error_path_lines(got.error_path)[0])
         small_table = write_table(SMALL_SIZE, work)
         if SMALL_SIZE not in sizes:
             top_up(got, small_table, work, quick, workers)
@@ -809,7 +864,8 @@ def report_from(
     state = {**options, "complete": got.failure is None and done == list(options["sizes"])}
     repro = reproducibility(got.hashes[0], got.hashes[1])
     machine = machine_info(got.naive, start)
-    report = build_report(got.sizes, summarise_naive(got.naive), repro, machine, state)
+    naive = summarise_naive(got.naive)
+    report = build_report(got.sizes, naive, repro, machine, state, got.error_path)
     if got.failure:
         report["notes"].append(f"Incomplete: {got.failure}")
     elif not state["complete"]:
@@ -855,6 +911,9 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", help="comma-separated school counts, e.g. 45,500")
     parser.add_argument("--workers", type=int, help="passed to `checker run --workers`")
     parser.add_argument("--results", type=Path, default=BENCH_DIR, help="folder for results.*")
+    parser.add_argument(
+        "--error-path", action="store_true", help="only time `checker run` on a missing file"
+    )
     parser.add_argument("--naive", nargs=2, metavar=("CSV", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.workers is not None and args.workers < 1:
@@ -867,6 +926,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = arguments(argv)
     if args.naive:
         print(json.dumps(naive_main(Path(args.naive[0]), int(args.naive[1]))))
+        return
+    if args.error_path:
+        with tempfile.TemporaryDirectory(prefix="checker-bench-") as folder:
+            print("\n".join(error_path_lines(measure_error_path(Path(folder)))).strip())
         return
     default = sorted(QUICK_RUNS if args.quick else FULL_RUNS)
     sizes = parse_sizes(args.sizes) if args.sizes else default

@@ -1,8 +1,11 @@
 """The command line: `checker run`, `checker template`, `checker history`.
 
-Start-up matters (the 45-school run has an 8-second budget): this module imports only click at
-the top. `checker run` starts its render workers first, so they import WeasyPrint while this
-process imports pandas and Great Expectations, and only then loads the pipeline.
+Start-up matters (the 45-school run has an 8-second budget, and an unusable input should be
+refused at once): this module imports only click at the top, and `checker history` (which
+brings SQLAlchemy) is imported only when it is the command given. `checker run` first loads
+and checks its input, rulebook and office settings (checker.inputs, light imports), then starts
+its validator and render workers, so they import Great Expectations and WeasyPrint while this
+process imports the rest of the pipeline.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
-from checker.history_cli import history
+if TYPE_CHECKING:
+    from checker.inputs import Inputs
 
 EXIT_UNUSABLE_INPUT = 2
 EXIT_STORE_FAILED = 1
@@ -47,6 +51,18 @@ def error_text(error: Exception, lang: str) -> str:
     if isinstance(msgid, str) and isinstance(params, dict):
         return t.gettext("Error: ") + t.gettext(msgid).format(**params)
     return t.gettext("Error: ") + str(error)
+
+
+def checked_inputs(input_path: Path, rules_path: Path, office_path: Path, lang: str) -> Inputs:
+    """The run's files loaded and checked; exit 2 with one sentence
+    when one cannot be used. Called before any process is started."""
+    from checker.inputs import load_inputs
+    from checker.model import InputError
+
+    try:
+        return load_inputs(input_path, rules_path, office_path, lang)
+    except InputError as error:
+        fail(error_text(error, lang))
 
 
 def start_validator() -> ProcessPoolExecutor:
@@ -81,7 +97,24 @@ def start_workers(workers: int, lang: str) -> ProcessPoolExecutor:
     return pool
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group, with some commands imported only when they are the one given."""
+
+    LAZY: ClassVar[dict[str, str]] = {"history": "checker.history_cli"}  # name -> its module
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY:
+            import importlib
+
+            command = getattr(importlib.import_module(self.LAZY[cmd_name]), cmd_name)
+            return command if isinstance(command, click.Command) else None
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="checker")
 def cli() -> None:
     """School digitisation compliance checker for district education offices.
@@ -184,6 +217,11 @@ def run(
         checker run sample_data/giong_trom_2026-2027_HK1.xlsx \\
             --semester 2026-2027/HK1 --out out
     """
+    from checker import paths
+
+    rules_path = rules_path or paths.DEFAULT_RULEBOOK
+    office_path = office_path or paths.DEFAULT_OFFICE
+    inputs = checked_inputs(input_path, rules_path, office_path, lang)  # before any process
     workers = workers or default_workers()
     validator = start_validator()
     preload_renderer()  # once here, inherited by every render worker forked next
@@ -202,6 +240,7 @@ def run(
             quiet,
             pool,
             validator,
+            inputs,
         )
     finally:
         validator.shutdown(wait=False, cancel_futures=True)
@@ -215,14 +254,15 @@ def run_with_progress(
     semester: Any,
     out_dir: Path,
     lang: str,
-    rules_path: Path | None,
-    office_path: Path | None,
+    rules_path: Path,
+    office_path: Path,
     db: str | None,
     workers: int,
     day: dt.date,
     quiet: bool,
     pool: ProcessPoolExecutor,
     validator: ProcessPoolExecutor,
+    inputs: Inputs,
 ) -> Any:
     """Import the pipeline, run it with a progress bar, and turn input errors into exit 2."""
     from rich.progress import (
@@ -233,7 +273,6 @@ def run_with_progress(
         TimeRemainingColumn,
     )
 
-    from checker import paths
     from checker.history import StoreError, database_url
     from checker.i18n import load_translator
     from checker.model import InputError
@@ -244,8 +283,8 @@ def run_with_progress(
         semester=semester,
         out_dir=out_dir,
         lang=lang,
-        rules_path=rules_path or paths.DEFAULT_RULEBOOK,
-        office_path=office_path or paths.DEFAULT_OFFICE,
+        rules_path=rules_path,
+        office_path=office_path,
         db_url=database_url(db, os.environ),
         day=day,
         workers=workers,
@@ -266,7 +305,7 @@ def run_with_progress(
             bar.update(task, completed=done, total=total)
 
         try:
-            return run_checker(options, pool, advance, validator)
+            return run_checker(options, pool, advance, validator, inputs)
         except InputError as error:
             fail(error_text(error, lang))
         except StoreError as error:  # the history database, not the input, is at fault
@@ -343,9 +382,6 @@ def template(out_path: Path, lang: str) -> None:
         fail(error_text(ValueError(f"{out_path.name}: the template is an .xlsx file."), lang))
     write_intake_template(out_path, load_translator(lang))
     click.echo(out_path)
-
-
-cli.add_command(history)
 
 
 def main() -> None:

@@ -2,8 +2,8 @@
 
 `run_checker` is the one place the stages meet. Everything that can make the input unusable
 (file, rulebook, office settings, duplicate or unsafe ids) is checked before the first byte is
-written; the history database is written last, in one transaction, so a run that fails leaves
-it as it was.
+written (the files themselves by checker.inputs, before the CLI starts any process); the
+history database is written last, in one transaction, so a run that fails leaves it as it was.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from checker.context import (
     scorecard_context,
     summary_context,
 )
-from checker.evaluate import district_rates, evaluate, load_rulebook
+from checker.evaluate import district_rates, evaluate
 from checker.history import (
     RunRecord,
     SemesterRates,
@@ -38,9 +38,8 @@ from checker.history import (
     result_rows as history_rows,
 )
 from checker.i18n import Translator, load_translator
-from checker.load import load_table
+from checker.inputs import Inputs, load_inputs
 from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
-from checker.office import load_office
 from checker.render import Card, chunk_size_for, render_scorecards, render_summary
 from checker.semester import Semester
 from checker.validate import validate_table
@@ -157,9 +156,8 @@ def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: st
     rates), validated in this process: the benchmark's naive baseline and the render tests
     use them."""
     t = load_translator(lang)
-    rulebook = load_rulebook(paths.DEFAULT_RULEBOOK)
-    office = load_office(paths.DEFAULT_OFFICE, lang)
-    table = load_table(table_path)
+    inputs = load_inputs(table_path, paths.DEFAULT_RULEBOOK, paths.DEFAULT_OFFICE, lang)
+    table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
     intake = validate_table(table)
     results = evaluate(intake.schools, rulebook)
     run_id = run_id_of(table, rulebook, paths.DEFAULT_OFFICE, semester, lang, day)
@@ -185,16 +183,21 @@ def run_checker(
     executor: Executor,
     on_progress: Progress | None = None,
     validator: Executor | None = None,
+    inputs: Inputs | None = None,
 ) -> RunReport:
     """Run the whole semester job; raises model.InputError (nothing written) on unusable input.
 
     `executor` renders the PDFs; `validator`, when given, runs the Great Expectations
-    validation (a process that imported GX while this one was starting up).
+    validation (a process that imported GX while this one was starting up). `inputs`, when
+    given, are the options' files already loaded and checked (the CLI does so before it starts
+    any process); otherwise they are loaded here.
     """
     t = load_translator(options.lang)
-    rulebook = load_rulebook(options.rules_path)
-    office = load_office(options.office_path, options.lang)
-    table = load_table(options.input_path)
+    if inputs is None:
+        inputs = load_inputs(
+            options.input_path, options.rules_path, options.office_path, options.lang
+        )
+    table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
     intake = validate_in(validator, table)
     results = evaluate(intake.schools, rulebook)
 

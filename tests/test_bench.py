@@ -233,3 +233,17 @@ def test_code_changing_during_the_bench_is_flagged(tmp_path: Path) -> None:
     assert bench.source_digest(tmp_path) != before
     machine = {"cores": 2, "load_before": 0.0, "source_changed": True}
     assert "changed while the bench ran" in bench.noise_notes([], machine)[0]
+
+
+def test_error_path_figures_and_their_verdict() -> None:
+    figures = bench.summarise_error_path([0.9, 0.7, 0.8], [0.30, 0.20, 0.25])
+    assert figures["median_wall_s"] == 0.8
+    assert figures["median_cpu_s"] == 0.25
+    line = bench.error_path_lines(figures)[0]
+    assert "missing file, 3 runs" in line
+    assert "**0.25 s of its own CPU time**" in line and "PASS" in line
+    assert "FAIL" in bench.error_path_lines(bench.summarise_error_path([7.0], [6.1]))[0]
+    report = sample_report()
+    assert "missing file" not in bench.format_markdown(report)  # not measured: left out
+    report["error_path"] = figures
+    assert line in bench.format_markdown(report)
