@@ -191,6 +191,11 @@ def check_semester(_ctx: click.Context, _param: click.Parameter, value: str) -> 
     default=None,
     help="Date printed on the documents (default: today).",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace a semester already recorded in the history from another input file.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary lines.")
 def run(
     input_path: Path,
@@ -202,6 +207,7 @@ def run(
     db: str | None,
     workers: int | None,
     day: dt.datetime | None,
+    replace: bool,
     quiet: bool,
 ) -> None:
     """Check one semester's school table and write scorecards, summary and results.
@@ -238,6 +244,7 @@ def run(
             workers,
             (day.date() if day else dt.date.today()),
             quiet,
+            replace,
             pool,
             validator,
             inputs,
@@ -260,6 +267,7 @@ def run_with_progress(
     workers: int,
     day: dt.date,
     quiet: bool,
+    replace: bool,
     pool: ProcessPoolExecutor,
     validator: ProcessPoolExecutor,
     inputs: Inputs,
@@ -288,6 +296,7 @@ def run_with_progress(
         db_url=database_url(db, os.environ),
         day=day,
         workers=workers,
+        replace=replace,
     )
     t = load_translator(lang)
     show = not quiet and sys.stderr.isatty()

@@ -42,6 +42,7 @@ PROGRESS_WORDS = {
     "regressed": N_("▼ Went back"),
     "unchanged": N_("= Unchanged"),
     "new": N_("New"),
+    "not_comparable": N_("cannot be compared"),
 }
 
 

@@ -44,8 +44,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from checker.model import SchoolResult, Status, Verdict
-from checker.semester import Semester, parse_semester
+from checker.i18n import N_
+from checker.model import InputError, SchoolResult, Status, Verdict
+from checker.semester import Semester, parse_semester, previous
 
 DEFAULT_DB_FILE = "checker.db"
 DB_ENV_VAR = "CHECKER_DB"
@@ -54,7 +55,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Statuses that count in the denominator of a rate: the criterion applies to the school.
 APPLICABLE_STATUSES: tuple[Status, ...] = ("met", "not_met", "missing")
 
-Progress = Literal["improved", "regressed", "unchanged", "new"]
+# How much of an input's sha256 is shown beside its name: enough to tell two files apart.
+SHA_PREFIX = 8
+
+Progress = Literal["improved", "regressed", "unchanged", "new", "not_comparable"]
 
 # Query-side description of the schema. It must match what the migrations build; a test
 # compares the two so they cannot drift apart silently.
@@ -79,6 +83,7 @@ runs_table = Table(
     Column("schools", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
     Column("problems", Integer, nullable=False),
+    Column("input_name", Text, nullable=True),  # NULL for runs recorded before revision 0002
 )
 results_table = Table(
     "results",
@@ -101,6 +106,28 @@ class StoreError(Exception):
     """The history database cannot be opened, migrated or written; one plain sentence."""
 
 
+class SemesterAlreadyRecorded(InputError):
+    """The semester is recorded from another input file and --replace was not given.
+
+    Like the loader's errors: an English message id (marked with N_) and its parameters, so
+    the command line can say it in the user's language.
+    """
+
+    def __init__(self, msgid: str, params: Mapping[str, str]) -> None:
+        super().__init__(msgid, dict(params))
+        self.msgid: str = msgid
+        self.params: dict[str, str] = dict(params)
+
+    def __str__(self) -> str:
+        return self.msgid.format(**self.params)
+
+
+MSG_ALREADY_RECORDED = N_(
+    "{semester} is already recorded from another file, {recorded} (recorded on {date}); "
+    "to replace it with {file}, run again with --replace."
+)
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One entry of the run log: which input, rules and checker produced a semester's results."""
@@ -115,6 +142,13 @@ class RunRecord:
     schools: int
     rejected: int
     problems: int
+    input_name: str | None  # the input file's name; None for runs recorded before it was kept
+
+    @property
+    def input_label(self) -> str:
+        """'name.xlsx (1a2b3c4d)': the input's name and the start of its sha256."""
+        name = self.input_name or "?"
+        return f"{name} ({self.input_sha256[:SHA_PREFIX]})"
 
 
 @dataclass(frozen=True)
@@ -270,12 +304,15 @@ def _reason(exc: Exception) -> str:
 # --- writing ------------------------------------------------------------------------------
 
 
-def record_run(engine: Engine, run: RunRecord, rows: Sequence[ResultRow]) -> None:
+def record_run(
+    engine: Engine, run: RunRecord, rows: Sequence[ResultRow], replace: bool = False
+) -> None:
     """Record one run in ONE transaction: log the run, replace the semester's results.
 
     The semester is added if new; earlier runs stay in the run log. The run id is derived
     from the input, rules, checker, semester and day, so running the very same thing again is
-    the same run: its log entry is replaced (with the new time) rather than refused. If anything
+    the same run: its log entry is replaced (with the new time) rather than refused. Unless
+    `replace`, a semester recorded meanwhile from another input is not overwritten. If anything
     fails (a run id already used for another semester, two rows for the same school and
     criterion, an unknown status), the database is left exactly as it was and StoreError is
     raised.
@@ -283,6 +320,16 @@ def record_run(engine: Engine, run: RunRecord, rows: Sequence[ResultRow]) -> Non
     label = run.semester.label
     try:
         with engine.begin() as connection:
+            current = _current_run(connection, run.semester)
+            try:
+                check_not_overwriting(
+                    current, run.semester, run.input_name or "", run.input_sha256, replace
+                )
+            except SemesterAlreadyRecorded as exc:
+                raise StoreError(
+                    f"could not record run {run.run_id}: another run recorded {run.semester} "
+                    f"meanwhile; the history database is unchanged: {exc}"
+                ) from exc
             _ensure_semester(connection, run.semester)
             connection.execute(delete(results_table).where(results_table.c.semester == label))
             connection.execute(
@@ -298,6 +345,62 @@ def record_run(engine: Engine, run: RunRecord, rows: Sequence[ResultRow]) -> Non
             f"could not record run {run.run_id} for {run.semester}; the history database is "
             f"unchanged: {_reason(exc)}"
         ) from exc
+
+
+def guard_semester(
+    engine: Engine, semester: Semester, input_name: str, input_sha256: str, replace: bool
+) -> None:
+    """Refuse to overwrite a semester recorded from another input file unless `replace`.
+
+    Called before anything is written. The same file again (same sha256) is a re-run and
+    passes. Raises SemesterAlreadyRecorded, naming the recorded file and the day it was
+    recorded.
+    """
+    try:
+        with engine.connect() as connection:
+            current = _current_run(connection, semester)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the history database: {_reason(exc)}") from exc
+    check_not_overwriting(current, semester, input_name, input_sha256, replace)
+
+
+def check_not_overwriting(
+    current: RunRecord | None,
+    semester: Semester,
+    input_name: str,
+    input_sha256: str,
+    replace: bool,
+) -> None:
+    """The history guard's rule: a recorded semester is replaced from another input only when
+    asked to (`replace`); raises SemesterAlreadyRecorded otherwise."""
+    if current is None or replace or current.input_sha256 == input_sha256:
+        return
+    raise SemesterAlreadyRecorded(
+        MSG_ALREADY_RECORDED,
+        {
+            "semester": semester.label,
+            "recorded": current.input_label,
+            "date": current.started_at[:10],
+            "file": input_name,
+        },
+    )
+
+
+def _current_run(connection: Connection, semester: Semester) -> RunRecord | None:
+    """The run whose results a semester holds: its latest recorded run, or None."""
+    query = (
+        select(runs_table)
+        .where(runs_table.c.semester == semester.label)
+        .order_by(runs_table.c.started_at.desc(), runs_table.c.run_id.desc())
+        .limit(1)
+    )
+    row = connection.execute(query).first()
+    return None if row is None else _run_record(row)
+
+
+def current_runs(engine: Engine) -> dict[Semester, RunRecord]:
+    """Per recorded semester, the run whose results it holds (its input file and sha256)."""
+    return {run.semester: run for run in run_log(engine)}  # oldest first: the last one wins
 
 
 def _ensure_semester(connection: Connection, semester: Semester) -> None:
@@ -326,6 +429,7 @@ def _run_values(run: RunRecord) -> dict[str, object]:
         "schools": run.schools,
         "rejected": run.rejected,
         "problems": run.problems,
+        "input_name": run.input_name,
     }
 
 
@@ -384,29 +488,31 @@ def recorded_semesters(engine: Engine) -> list[Semester]:
 
 def previous_semester(engine: Engine, current: Semester) -> Semester | None:
     """The latest recorded semester strictly before `current`, or None if there is none."""
-    earlier = [s for s in recorded_semesters(engine) if s < current]
-    return earlier[-1] if earlier else None
+    return previous(recorded_semesters(engine), current)
 
 
 def run_log(engine: Engine) -> list[RunRecord]:
     """Every recorded run, oldest first (by start time, then run id)."""
     query = select(runs_table).order_by(runs_table.c.started_at, runs_table.c.run_id)
     with engine.connect() as connection:
-        return [
-            RunRecord(
-                run_id=row.run_id,
-                semester=parse_semester(row.semester),
-                started_at=row.started_at,
-                input_sha256=row.input_sha256,
-                rulebook_version=row.rulebook_version,
-                checker_version=row.checker_version,
-                rows_read=row.rows_read,
-                schools=row.schools,
-                rejected=row.rejected,
-                problems=row.problems,
-            )
-            for row in connection.execute(query)
-        ]
+        return [_run_record(row) for row in connection.execute(query)]
+
+
+def _run_record(row: Any) -> RunRecord:
+    """A `runs` row as a RunRecord."""
+    return RunRecord(
+        run_id=row.run_id,
+        semester=parse_semester(row.semester),
+        started_at=row.started_at,
+        input_sha256=row.input_sha256,
+        rulebook_version=row.rulebook_version,
+        checker_version=row.checker_version,
+        rows_read=row.rows_read,
+        schools=row.schools,
+        rejected=row.rejected,
+        problems=row.problems,
+        input_name=row.input_name,
+    )
 
 
 def statuses_for(engine: Engine, semester: Semester) -> dict[str, dict[str, str]]:
@@ -501,15 +607,17 @@ def progress(previous_status: str | None, current_status: str) -> Progress:
     """How a school's status for one criterion changed since the previous semester.
 
     - No earlier status (a new school, or a criterion not checked then): "new".
+    - Missing data before or now (a blank or invalid value, so no score): "not_comparable" —
+      a typing error is neither a decline nor progress.
     - Applicability changed either way (e.g. the school's level changed, or the rulebook
       now covers its level): "new" — there is nothing comparable before.
     - Both not applicable: "unchanged".
-    - Otherwise by rank, met above not met; `missing` counts as not met (as in the score),
-      so not_met <-> missing is "unchanged": not_met/missing -> met "improved",
-      met -> not_met/missing "regressed".
+    - Otherwise met above not met: not_met -> met "improved", met -> not_met "regressed".
     """
     if previous_status is None:
         return "new"
+    if "missing" in (previous_status, current_status):
+        return "not_comparable"
     was_applicable = previous_status in APPLICABLE_STATUSES
     is_applicable = current_status in APPLICABLE_STATUSES
     if was_applicable != is_applicable:

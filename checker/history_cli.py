@@ -14,12 +14,15 @@ from rich.table import Table
 
 from checker.history import (
     CriterionRate,
+    RunRecord,
     SchoolSemester,
     SemesterRates,
     StoreError,
+    current_runs,
     database_url,
     district_trend,
     open_store,
+    progress,
     recorded_semesters,
     school_history,
     sqlite_file,
@@ -36,6 +39,8 @@ from checker.i18n import (
 from checker.semester import Semester
 
 NO_VALUE = "—"
+# The change since the school's previous semester, beside its status in `--school` tables.
+CHANGE_MARKS = {"improved": "▲", "regressed": "▼"}
 # A table wider than a pipe's default 80 columns stays readable when saved to a file.
 MIN_PIPE_WIDTH = 160
 
@@ -94,7 +99,7 @@ def history(db: str | None, school_id: str | None, output_format: str, lang: str
         if not semesters:
             click.echo(t.gettext(N_("No semesters recorded yet.")))
         elif school_id is None:
-            _show_trend(district_trend(engine), output_format, t)
+            _show_trend(district_trend(engine), current_runs(engine), output_format, t)
         else:
             entries = school_history(engine, school_id)
             _show_school(school_id, entries, semesters, output_format, t)
@@ -102,14 +107,19 @@ def history(db: str | None, school_id: str | None, output_format: str, lang: str
         engine.dispose()
 
 
-def _show_trend(trend: Sequence[SemesterRates], output_format: str, t: Translator) -> None:
-    """Print the district's rates in the chosen format."""
+def _show_trend(
+    trend: Sequence[SemesterRates],
+    inputs: Mapping[Semester, RunRecord],
+    output_format: str,
+    t: Translator,
+) -> None:
+    """Print the district's rates, and each semester's input file, in the chosen format."""
     if output_format == "csv":
-        click.echo(trend_csv(trend), nl=False)
+        click.echo(trend_csv(trend, inputs), nl=False)
     elif output_format == "json":
-        click.echo(json.dumps(trend_json(trend), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(trend_json(trend, inputs), ensure_ascii=False, indent=2))
     else:
-        _console().print(trend_table(trend, t))
+        _console().print(trend_table(trend, t, inputs))
 
 
 def _show_school(
@@ -154,37 +164,54 @@ def rate_cell(rate: CriterionRate | None, t: Translator) -> str:
 
 
 def trend_table(
-    trend: Sequence[SemesterRates], t: Translator, labels: Mapping[str, str] | None = None
+    trend: Sequence[SemesterRates],
+    t: Translator,
+    inputs: Mapping[Semester, RunRecord] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Table:
-    """Rows = semesters, columns = criteria (ids, or `labels` when given), cells = rates."""
+    """Rows = semesters, columns = criteria (ids, or `labels` when given), cells = rates; the
+    last column names the input file each semester was recorded from (and its sha256 start)."""
     criteria = trend_criteria(trend)
     table = Table(title=t.gettext(N_("Criteria met, by semester")))
     table.add_column(t.gettext(N_("Semester")), no_wrap=True)
     for criterion in criteria:
         table.add_column((labels or {}).get(criterion, criterion), justify="right")
+    table.add_column(t.gettext(N_("Input file")))
     for entry in trend:
         cells = [rate_cell(entry.rate_for(c), t) for c in criteria]
-        table.add_row(str(entry.semester), *cells)
+        run = (inputs or {}).get(entry.semester)
+        table.add_row(str(entry.semester), *cells, run.input_label if run else NO_VALUE)
     return table
 
 
-def trend_csv(trend: Sequence[SemesterRates]) -> str:
-    """One line per semester and criterion: semester, criterion, met, applicable, rate."""
+def trend_csv(
+    trend: Sequence[SemesterRates], inputs: Mapping[Semester, RunRecord] | None = None
+) -> str:
+    """One line per semester and criterion: semester, criterion, met, applicable, rate, and
+    the semester's input file name and sha256."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["semester", "criterion", "met", "applicable", "rate"])
+    header = ["semester", "criterion", "met", "applicable", "rate", "input_file", "input_sha256"]
+    writer.writerow(header)
     for entry in trend:
+        run = (inputs or {}).get(entry.semester)
+        source = [run.input_name or "", run.input_sha256] if run else ["", ""]
         for rate in entry.rates:
             shown = "" if rate.rate is None else f"{rate.rate:.4f}"
-            writer.writerow([str(entry.semester), rate.criterion, rate.met, rate.applicable, shown])
+            counts = [rate.met, rate.applicable, shown]
+            writer.writerow([str(entry.semester), rate.criterion, *counts, *source])
     return buffer.getvalue()
 
 
-def trend_json(trend: Sequence[SemesterRates]) -> list[dict[str, object]]:
-    """The trend as JSON-ready data: one object per semester, criteria in rulebook order."""
+def trend_json(
+    trend: Sequence[SemesterRates], inputs: Mapping[Semester, RunRecord] | None = None
+) -> list[dict[str, object]]:
+    """The trend as JSON-ready data: one object per semester, criteria in rulebook order, and
+    the input file the semester was recorded from (null when unknown)."""
     return [
         {
             "semester": str(entry.semester),
+            "input": _input_json((inputs or {}).get(entry.semester)),
             "criteria": [
                 {
                     "criterion": r.criterion,
@@ -197,6 +224,11 @@ def trend_json(trend: Sequence[SemesterRates]) -> list[dict[str, object]]:
         }
         for entry in trend
     ]
+
+
+def _input_json(run: RunRecord | None) -> dict[str, str | None] | None:
+    """{"file": name, "sha256": hex} for a semester's recorded run; None when there is none."""
+    return None if run is None else {"file": run.input_name, "sha256": run.input_sha256}
 
 
 # --- one school -----------------------------------------------------------------------------
@@ -226,9 +258,11 @@ def school_table(
     for criterion in criteria:
         table.add_column((labels or {}).get(criterion, criterion))
     table.add_column(t.gettext(N_("Score")), justify="right")
+    before: Mapping[str, str] = {}
     for entry in entries:
-        cells = [_status_word(entry.statuses.get(c), t) for c in criteria]
+        cells = [_status_cell(before.get(c), entry.statuses.get(c), t) for c in criteria]
         table.add_row(str(entry.semester), *cells, _score_cell(entry, t))
+        before = entry.statuses
     return table
 
 
@@ -249,6 +283,18 @@ def _school_criteria(entries: Sequence[SchoolSemester]) -> list[str]:
 def _status_word(status: str | None, t: Translator) -> str:
     """A status in the user's words; a dash when it was not checked that semester."""
     return NO_VALUE if status is None else t.gettext(STATUS_WORDS.get(status, status))
+
+
+def _status_cell(before: str | None, now: str | None, t: Translator) -> str:
+    """The status, marked with its change since the school's previous semester: '▲' or '▼',
+    and 'cannot be compared' to or from missing data (a typing error is not a decline)."""
+    word = _status_word(now, t)
+    if now is None or before is None:
+        return word
+    change = progress(before, now)
+    if change == "not_comparable":
+        return f"{word} ({t.gettext(N_('cannot be compared'))})"
+    return f"{word} {CHANGE_MARKS[change]}" if change in CHANGE_MARKS else word
 
 
 def _score_cell(entry: SchoolSemester, t: Translator) -> str:
@@ -284,10 +330,16 @@ def school_json(
                 "school_name": entry.school_name,
                 "level": entry.level,
                 "statuses": dict(entry.statuses),
+                "changes": _changes(before.statuses if before else {}, entry.statuses),
                 "met": entry.met,
                 "applicable": entry.applicable,
                 "score": entry.score,
             }
-            for entry in entries
+            for before, entry in zip([None, *entries], entries, strict=False)
         ],
     }
+
+
+def _changes(before: Mapping[str, str], now: Mapping[str, str]) -> dict[str, str]:
+    """criterion -> change since the school's previous semester (for criteria checked in both)."""
+    return {c: progress(before[c], status) for c, status in now.items() if c in before}

@@ -29,6 +29,7 @@ from checker.history import (
     RunRecord,
     SemesterRates,
     district_trend,
+    guard_semester,
     open_store,
     previous_semester,
     record_run,
@@ -72,6 +73,7 @@ class RunOptions:
     db_url: str
     day: dt.date
     workers: int
+    replace: bool = False  # replace a semester recorded from another input file
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,9 @@ def run_checker(
     results = evaluate(intake.schools, rulebook)
 
     engine = open_store(options.db_url)
+    # Before anything is written: a semester recorded from another file is kept unless asked.
+    input_name = options.input_path.name
+    guard_semester(engine, options.semester, input_name, table.sha256, options.replace)
     semester = str(options.semester)
     before = previous_semester(engine, options.semester)
     previous = PreviousRun(str(before), statuses_for(engine, before)) if before else None
@@ -262,8 +267,10 @@ def run_checker(
             schools=counts["scorecards"],
             rejected=counts["rejected"],
             problems=counts["problems"],
+            input_name=input_name,
         ),
         history_rows(results, verdict_value),
+        options.replace,
     )
     return RunReport(
         run_id=run_id,

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from conftest import DATED_QUIET, run_semester, school, write_csv
 from sqlalchemy import Engine, inspect
 
 from checker.history import (
     DEFAULT_DB_FILE,
+    MIGRATIONS_DIR,
     ResultRow,
     RunRecord,
+    SemesterAlreadyRecorded,
     StoreError,
+    current_runs,
     database_url,
     display_url,
     district_trend,
+    guard_semester,
     metadata,
     open_store,
     previous_semester,
@@ -38,19 +44,26 @@ HK2_2025 = parse_semester("2025-2026/HK2")
 HK1_2026 = parse_semester("2026-2027/HK1")
 
 
-def run_for(semester: Semester, run_id: str, started_at: str = "2026-11-29T08:00:00") -> RunRecord:
+def run_for(
+    semester: Semester,
+    run_id: str,
+    started_at: str = "2026-11-29T08:00:00",
+    input_sha256: str = "ab" * 32,
+    input_name: str = "hk.xlsx",
+) -> RunRecord:
     """A run log entry with believable counts."""
     return RunRecord(
         run_id=run_id,
         semester=semester,
         started_at=started_at,
-        input_sha256="ab" * 32,
+        input_sha256=input_sha256,
         rulebook_version="2026.1",
         checker_version="0.1.0",
         rows_read=3,
         schools=3,
         rejected=0,
         problems=1,
+        input_name=input_name,
     )
 
 
@@ -102,6 +115,18 @@ def dump(db_path: Path) -> dict[str, list[tuple[object, ...]]]:
             table: sorted(connection.execute(f"SELECT * FROM {table}").fetchall())
             for table in ("semesters", "runs", "results")
         }
+
+
+def head_revision() -> str:
+    """The newest migration's revision, as Alembic finds it in checker/migrations."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
 
 
 # --- where the database is --------------------------------------------------------------------
@@ -170,7 +195,7 @@ def test_a_second_open_is_idempotent_and_keeps_the_data(db_url: str, tmp_path: P
     assert dump(tmp_path / "history.db") == before
     with sqlite3.connect(tmp_path / "history.db") as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
-            ("0001",)
+            (head_revision(),)
         ]
 
 
@@ -331,6 +356,102 @@ def test_a_reused_run_id_is_refused(engine: Engine, tmp_path: Path) -> None:
     assert dump(tmp_path / "history.db") == before
 
 
+# --- the history guard -----------------------------------------------------------------------
+
+OTHER_SHA = "cd" * 32
+
+
+def test_guard_lets_a_new_semester_and_the_same_file_again_through(engine: Engine) -> None:
+    guard_semester(engine, HK1_2025, "hk.xlsx", "ab" * 32, replace=False)  # nothing recorded
+    record_run(engine, run_for(HK1_2025, "r1"), rows_of(FIRST))
+    guard_semester(engine, HK1_2025, "renamed.xlsx", "ab" * 32, replace=False)  # same bytes
+    guard_semester(engine, HK2_2025, "other.xlsx", OTHER_SHA, replace=False)  # other semester
+
+
+def test_guard_refuses_another_file_naming_the_recorded_one_and_its_date(engine: Engine) -> None:
+    record_run(engine, run_for(HK1_2025, "r1", "2026-11-29T08:00:00+07:00"), rows_of(FIRST))
+    with pytest.raises(SemesterAlreadyRecorded) as refused:
+        guard_semester(engine, HK1_2025, "typo.xlsx", OTHER_SHA, replace=False)
+    sentence = str(refused.value)
+    assert "2025-2026/HK1" in sentence
+    assert "hk.xlsx (abababab)" in sentence
+    assert "2026-11-29" in sentence
+    assert "typo.xlsx" in sentence and "--replace" in sentence
+    guard_semester(engine, HK1_2025, "typo.xlsx", OTHER_SHA, replace=True)
+
+
+def test_guard_compares_with_the_latest_run_of_the_semester(engine: Engine) -> None:
+    record_run(engine, run_for(HK1_2025, "r1", "2026-11-29T08:00:00"), rows_of(FIRST))
+    later = run_for(HK1_2025, "r2", "2026-11-30T08:00:00", OTHER_SHA, "fixed.xlsx")
+    record_run(engine, later, rows_of(SECOND), replace=True)
+    guard_semester(engine, HK1_2025, "fixed.xlsx", OTHER_SHA, replace=False)
+    with pytest.raises(SemesterAlreadyRecorded, match=r"fixed\.xlsx \(cdcdcdcd\)"):
+        guard_semester(engine, HK1_2025, "hk.xlsx", "ab" * 32, replace=False)
+
+
+def test_record_run_without_replace_keeps_a_semester_recorded_meanwhile(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # Two runs checked the guard before either recorded: the second one must not overwrite.
+    record_run(engine, run_for(HK1_2025, "r1"), rows_of(FIRST))
+    before = dump(tmp_path / "history.db")
+    other = run_for(HK1_2025, "r2", "2026-11-30T08:00:00", OTHER_SHA, "other.xlsx")
+    with pytest.raises(StoreError, match="unchanged"):
+        record_run(engine, other, rows_of(SECOND))
+    assert dump(tmp_path / "history.db") == before
+
+
+def test_current_runs_name_each_semesters_input(engine: Engine) -> None:
+    record_run(engine, run_for(HK1_2025, "r1"), rows_of(FIRST))
+    record_run(engine, run_for(HK2_2025, "r2", input_name="hk2.csv"), rows_of(SECOND))
+    later = run_for(HK1_2025, "r3", "2026-12-01T08:00:00", OTHER_SHA, "fixed.xlsx")
+    record_run(engine, later, rows_of(FIRST), replace=True)
+    inputs = current_runs(engine)
+    assert {s: r.input_label for s, r in inputs.items()} == {
+        HK1_2025: "fixed.xlsx (cdcdcdcd)",
+        HK2_2025: "hk2.csv (abababab)",
+    }
+
+
+def test_checker_run_guards_a_recorded_semester_end_to_end(tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "truong-hk1.csv", [school(), school(school_id="08304011")])
+    typo = write_csv(
+        tmp_path / "sua-lai.csv", [school(), school(school_id="08304011", computers="2")]
+    )
+    db = tmp_path / "h.db"
+    options = ("--workers", "1", *DATED_QUIET, "--lang", "en")
+    recorded = run_semester(first, "2025-2026/HK1", tmp_path / "out-1", db, *options, cwd=tmp_path)
+    assert recorded.returncode == 0, recorded.stderr
+    before = dump(db)
+
+    refused = run_semester(typo, "2025-2026/HK1", tmp_path / "out-2", db, *options, cwd=tmp_path)
+    assert refused.returncode == 2
+    message = refused.stderr.strip()
+    assert len(message.splitlines()) == 1 and "Traceback" not in message
+    sha_prefix = hashlib.sha256(first.read_bytes()).hexdigest()[:8]
+    assert f"truong-hk1.csv ({sha_prefix})" in message
+    started_at = before["runs"][0][2]
+    assert isinstance(started_at, str) and started_at[:10] in message  # the day it was recorded
+    assert "sua-lai.csv" in message and "--replace" in message
+    assert not (tmp_path / "out-2").exists()  # nothing written
+    assert dump(db) == before
+
+    again = run_semester(first, "2025-2026/HK1", tmp_path / "out-1", db, *options, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr  # the same file again is a re-run
+
+    replaced = run_semester(
+        typo, "2025-2026/HK1", tmp_path / "out-2", db, *options, "--replace", cwd=tmp_path
+    )
+    assert replaced.returncode == 0, replaced.stderr
+    with sqlite3.connect(db) as connection:
+        status = connection.execute(
+            "SELECT status FROM results WHERE school_id = '08304011' AND criterion = 'computer_lab'"
+        ).fetchall()
+        names = connection.execute("SELECT input_name FROM runs ORDER BY started_at").fetchall()
+    assert status == [("not_met",)]
+    assert names[-1] == ("sua-lai.csv",)
+
+
 # --- comparing -------------------------------------------------------------------------------
 
 
@@ -341,14 +462,17 @@ def test_a_reused_run_id_is_refused(engine: Engine, tmp_path: Path) -> None:
         (None, "not_met", "new"),
         (None, "not_applicable", "new"),
         ("not_met", "met", "improved"),
-        ("missing", "met", "improved"),
         ("met", "not_met", "regressed"),
-        ("met", "missing", "regressed"),
         ("met", "met", "unchanged"),
         ("not_met", "not_met", "unchanged"),
-        ("not_met", "missing", "unchanged"),
-        ("missing", "not_met", "unchanged"),
-        ("missing", "missing", "unchanged"),
+        # missing (blank or invalid) is never a decline nor progress, nor "unchanged"
+        ("missing", "met", "not_comparable"),
+        ("met", "missing", "not_comparable"),
+        ("not_met", "missing", "not_comparable"),
+        ("missing", "not_met", "not_comparable"),
+        ("missing", "missing", "not_comparable"),
+        ("missing", "not_applicable", "not_comparable"),
+        ("not_applicable", "missing", "not_comparable"),
         ("not_applicable", "not_applicable", "unchanged"),
         ("not_applicable", "met", "new"),
         ("not_applicable", "not_met", "new"),

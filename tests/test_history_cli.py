@@ -42,13 +42,14 @@ def run(semester: Semester, number: int) -> RunRecord:
         f"run-{number}",
         semester,
         f"2026-0{number}-01T08:00:00",
-        "0" * 64,
+        f"{number}" * 64,
         "2026.1",
         "0.1.0",
         3,
         3,
         0,
         0,
+        input_name=f"truong-hk{number}.xlsx",
     )
 
 
@@ -135,6 +136,41 @@ def test_school_table_shows_statuses_and_absences(db_path: Path) -> None:
     assert "Not met" in hk1 and "1/2 (50.0%)" in hk1
     # the merged school is simply not in the last semester's table: said, not an error
     assert "Not in the school table of: 2026-2027/HK1" in result.output
+
+
+def test_each_semester_names_its_input_file_and_sha256_prefix(db_path: Path) -> None:
+    table = invoke("--db", str(db_path), "--lang", "en")
+    assert table.exit_code == 0, table.output
+    for number, label in enumerate(SEMESTERS, start=1):
+        line = next(line for line in table.output.splitlines() if label in line)
+        assert f"truong-hk{number}.xlsx ({str(number) * 8})" in line
+    as_csv = invoke("--db", str(db_path), "--format", "csv")
+    records = list(csv.DictReader(io.StringIO(as_csv.output)))
+    assert {(r["semester"], r["input_file"], r["input_sha256"]) for r in records} == {
+        (label, f"truong-hk{n}.xlsx", str(n) * 64) for n, label in enumerate(SEMESTERS, start=1)
+    }
+    as_json = json.loads(invoke("--db", str(db_path), "--format", "json").output)
+    assert as_json[0]["input"] == {"file": "truong-hk1.xlsx", "sha256": "1" * 64}
+
+
+def test_school_changes_to_or_from_missing_are_not_comparable(db_path: Path) -> None:
+    result = invoke("--db", str(db_path), "--school", "08304007")
+    assert result.exit_code == 0, result.output
+    hk2 = next(line for line in result.output.splitlines() if "2025-2026/HK2" in line)
+    # ioffice: not met -> met is progress; computer_lab: missing -> not met is not a decline
+    assert "Đạt ▲" in hk2
+    assert "chưa so sánh được" in hk2
+    assert "▼" not in result.output
+    data = json.loads(
+        invoke("--db", str(db_path), "--school", "08304007", "--format", "json").output
+    )
+    assert data["semesters"][0]["changes"] == {}
+    assert data["semesters"][1]["changes"] == {
+        "website": "unchanged",
+        "ioffice": "improved",
+        "computer_lab": "not_comparable",
+    }
+    assert data["semesters"][2]["changes"]["computer_lab"] == "improved"
 
 
 def test_school_csv_and_json(db_path: Path) -> None:

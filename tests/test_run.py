@@ -158,7 +158,8 @@ def test_rerunning_the_middle_semester_changes_nothing_else(
     first = lines[1].split(",")
     first[7] = "12"  # the first school's iOffice share, now far below 90
     edited.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n", encoding="utf-8")
-    result = run_semester(edited, "2025-2026/HK2", tmp_path / "out", db, "--quiet", cwd=tmp_path)
+    out = tmp_path / "out"
+    result = run_semester(edited, "2025-2026/HK2", out, db, "--quiet", "--replace", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     after = semester_rows(db)
     assert after["2025-2026/HK1"] == before["2025-2026/HK1"]
