@@ -7,6 +7,7 @@ import io
 import json
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -70,12 +71,25 @@ MIN_PIPE_WIDTH = 160
     show_default=True,
     help="Language of the table.",
 )
-def history(db: str | None, school_id: str | None, output_format: str, lang: str) -> None:
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Rulebook whose criterion names head the table [default: the built-in rulebook].",
+)
+def history(
+    db: str | None,
+    school_id: str | None,
+    output_format: str,
+    lang: str,
+    rules_path: Path | None,
+) -> None:
     """Show the recorded semesters: each criterion's rate, or one school's statuses.
 
     Every `checker run` records its semester; this reads those records back. With no
-    database or no semester recorded yet, it says so and exits 0. An unknown --school
-    exits 2 with a message.
+    database or no semester recorded yet, the table says so and exits 0; csv and json print
+    an empty table. An unknown --school exits 2 with a message.
 
     \b
     Examples:
@@ -87,9 +101,10 @@ def history(db: str | None, school_id: str | None, output_format: str, lang: str
     t = load_translator(lang)
     url = database_url(db, os.environ)
     path = sqlite_file(url)
-    if path is not None and not path.exists():
-        click.echo(t.gettext(N_("No semesters recorded yet: there is no history database.")))
+    if path is not None and not path.exists():  # looking does not create a database
+        _show_empty(school_id, output_format, t, no_database=True)
         return
+    labels = criterion_labels(rules_path, lang)
     try:
         engine = open_store(url)
     except StoreError as exc:
@@ -97,14 +112,48 @@ def history(db: str | None, school_id: str | None, output_format: str, lang: str
     try:
         semesters = recorded_semesters(engine)
         if not semesters:
-            click.echo(t.gettext(N_("No semesters recorded yet.")))
+            _show_empty(school_id, output_format, t, no_database=False)
         elif school_id is None:
-            _show_trend(district_trend(engine), current_runs(engine), output_format, t)
+            trend, inputs = district_trend(engine), current_runs(engine)
+            _show_trend(trend, inputs, output_format, t, labels)
         else:
             entries = school_history(engine, school_id)
-            _show_school(school_id, entries, semesters, output_format, t)
+            _show_school(school_id, entries, semesters, output_format, t, labels)
     finally:
         engine.dispose()
+
+
+def criterion_labels(rules_path: Path | None, lang: str) -> dict[str, str]:
+    """criterion id -> its name in `lang`, from the rulebook; exit 2 if the rulebook is bad.
+
+    Criteria recorded under an older rulebook and since removed keep their id as name.
+    """
+    from checker import paths
+    from checker.context import text_in
+    from checker.evaluate import load_rulebook
+    from checker.model import InputError
+
+    try:
+        rulebook = load_rulebook(rules_path or paths.DEFAULT_RULEBOOK)
+    except InputError as exc:
+        click.echo(str(exc), err=True)
+        click.get_current_context().exit(2)
+    return {c.id: text_in(c.label, lang) for c in rulebook.criteria}
+
+
+def _show_empty(
+    school_id: str | None, output_format: str, t: Translator, no_database: bool
+) -> None:
+    """Nothing recorded: a sentence in a table; csv and json stay parseable (a header, [])."""
+    if output_format == "table":
+        if no_database:
+            click.echo(t.gettext(N_("No semesters recorded yet: there is no history database.")))
+        else:
+            click.echo(t.gettext(N_("No semesters recorded yet.")))
+    elif school_id is not None:
+        _show_school(school_id, [], [], output_format, t, {})
+    else:
+        _show_trend([], {}, output_format, t, {})
 
 
 def _show_trend(
@@ -112,6 +161,7 @@ def _show_trend(
     inputs: Mapping[Semester, RunRecord],
     output_format: str,
     t: Translator,
+    labels: Mapping[str, str],
 ) -> None:
     """Print the district's rates, and each semester's input file, in the chosen format."""
     if output_format == "csv":
@@ -119,7 +169,7 @@ def _show_trend(
     elif output_format == "json":
         click.echo(json.dumps(trend_json(trend, inputs), ensure_ascii=False, indent=2))
     else:
-        _console().print(trend_table(trend, t, inputs))
+        _console().print(trend_table(trend, t, inputs, labels))
 
 
 def _show_school(
@@ -128,6 +178,7 @@ def _show_school(
     recorded: Sequence[Semester],
     output_format: str,
     t: Translator,
+    labels: Mapping[str, str],
 ) -> None:
     """Print one school's statuses in the chosen format; exit 2 if it was never recorded."""
     if not entries:
@@ -142,7 +193,7 @@ def _show_school(
         data = school_json(school_id, entries, recorded)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        _console().print(school_table(school_id, entries, t, recorded))
+        _console().print(school_table(school_id, entries, t, recorded, labels))
 
 
 def _console() -> Console:
@@ -166,8 +217,8 @@ def rate_cell(rate: CriterionRate | None, t: Translator) -> str:
 def trend_table(
     trend: Sequence[SemesterRates],
     t: Translator,
-    inputs: Mapping[Semester, RunRecord] | None = None,
-    labels: Mapping[str, str] | None = None,
+    inputs: Mapping[Semester, RunRecord],
+    labels: Mapping[str, str],
 ) -> Table:
     """Rows = semesters, columns = criteria (ids, or `labels` when given), cells = rates; the
     last column names the input file each semester was recorded from (and its sha256 start)."""
@@ -175,11 +226,11 @@ def trend_table(
     table = Table(title=t.gettext(N_("Criteria met, by semester")))
     table.add_column(t.gettext(N_("Semester")), no_wrap=True)
     for criterion in criteria:
-        table.add_column((labels or {}).get(criterion, criterion), justify="right")
+        table.add_column(labels.get(criterion, criterion), justify="right")
     table.add_column(t.gettext(N_("Input file")))
     for entry in trend:
         cells = [rate_cell(entry.rate_for(c), t) for c in criteria]
-        run = (inputs or {}).get(entry.semester)
+        run = inputs.get(entry.semester)
         table.add_row(str(entry.semester), *cells, run.input_label if run else NO_VALUE)
     return table
 
@@ -238,8 +289,8 @@ def school_table(
     school_id: str,
     entries: Sequence[SchoolSemester],
     t: Translator,
-    recorded: Sequence[Semester] = (),
-    labels: Mapping[str, str] | None = None,
+    recorded: Sequence[Semester],
+    labels: Mapping[str, str],
 ) -> Table:
     """Rows = the semesters the school was recorded in, columns = criteria, cells = statuses.
 
@@ -256,7 +307,7 @@ def school_table(
         )
     table.add_column(t.gettext(N_("Semester")), no_wrap=True)
     for criterion in criteria:
-        table.add_column((labels or {}).get(criterion, criterion))
+        table.add_column(labels.get(criterion, criterion))
     table.add_column(t.gettext(N_("Score")), justify="right")
     before: Mapping[str, str] = {}
     for entry in entries:

@@ -83,8 +83,10 @@ def test_table_lists_every_semester_in_order_with_rates(db_path: Path) -> None:
     assert result.exit_code == 0, result.output
     positions = [result.output.index(label) for label in SEMESTERS]
     assert positions == sorted(positions)
-    for criterion in ("website", "ioffice", "computer_lab"):
-        assert criterion in result.output
+    # criteria are named in the chosen language, never by their ids
+    for label in ("School website", "Documents handled through", "Computer room for teaching"):
+        assert label in result.output
+    assert "computer_lab" not in result.output and "ioffice" not in result.output
     hk1 = next(line for line in result.output.splitlines() if "2025-2026/HK1" in line)
     # website 2 of 3; computer_lab: one missing, one not met, one not applicable
     cells = [cell.strip() for cell in hk1.split("│")[1:5]]
@@ -93,10 +95,31 @@ def test_table_lists_every_semester_in_order_with_rates(db_path: Path) -> None:
     assert "3/3 (100.0%)" in hk2
 
 
-def test_table_in_vietnamese_uses_decimal_comma(db_path: Path) -> None:
+def test_table_in_vietnamese_uses_decimal_comma_and_vietnamese_names(db_path: Path) -> None:
     result = invoke("--db", str(db_path))
     assert result.exit_code == 0, result.output
     assert "2/3 (66,7%)" in result.output
+    assert "Phòng máy tính phục vụ dạy học" in result.output
+    assert "computer_lab" not in result.output
+
+
+def test_school_table_names_criteria_in_the_chosen_language(db_path: Path) -> None:
+    english = invoke("--db", str(db_path), "--school", "08304007", "--lang", "en")
+    assert "Computer room for teaching" in english.output
+    vietnamese = invoke("--db", str(db_path), "--school", "08304007")
+    assert "Phòng máy tính phục vụ dạy học" in vietnamese.output
+    assert "computer_lab" not in english.output + vietnamese.output
+
+
+def test_a_criterion_no_longer_in_the_rulebook_keeps_its_id(db_path: Path, tmp_path: Path) -> None:
+    from checker import paths
+
+    rules = tmp_path / "rules.toml"
+    text = paths.DEFAULT_RULEBOOK.read_text(encoding="utf-8")
+    rules.write_text(text.replace('id = "computer_lab"', 'id = "computer_room"'), encoding="utf-8")
+    result = invoke("--db", str(db_path), "--rules", str(rules), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "computer_lab" in result.output and "School website" in result.output
 
 
 def test_db_comes_from_environment_when_no_option(db_path: Path) -> None:
@@ -208,9 +231,28 @@ def test_no_database_is_a_friendly_exit_0(tmp_path: Path) -> None:
 def test_empty_database_is_a_friendly_exit_0(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     open_store(f"sqlite:///{path}").dispose()
-    result = invoke("--db", str(path), "--lang", "en", "--format", "json")
+    result = invoke("--db", str(path), "--lang", "en")
     assert result.exit_code == 0
     assert "No semesters recorded yet" in result.output
+
+
+@pytest.mark.parametrize("create", [True, False], ids=["empty-database", "no-database"])
+def test_json_and_csv_stay_machine_readable_when_nothing_is_recorded(
+    tmp_path: Path, create: bool
+) -> None:
+    path = tmp_path / "empty.db"
+    if create:
+        open_store(f"sqlite:///{path}").dispose()
+    as_json = invoke("--db", str(path), "--format", "json")
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout) == []
+    as_csv = invoke("--db", str(path), "--format", "csv")
+    assert as_csv.exit_code == 0
+    assert list(csv.DictReader(io.StringIO(as_csv.stdout))) == []
+    assert as_csv.stdout.startswith("semester,criterion,")
+    school = invoke("--db", str(path), "--format", "json", "--school", "08304007")
+    assert school.exit_code == 2 and school.stdout == ""
+    assert path.exists() == create  # looking does not create a database
 
 
 def test_unusable_database_url_is_one_line_without_traceback() -> None:
