@@ -53,7 +53,9 @@ def test_semester_labels_read_as_words() -> None:
 
 def test_progress_words_name_the_earlier_status() -> None:
     assert progress_text("not_met", "met", VI) == "▲ Tiến bộ (kỳ trước: Chưa đạt)"
-    assert progress_text("met", "missing", VI) == "▼ Giảm (kỳ trước: Đạt)"
+    assert progress_text("met", "not_met", VI) == "▼ Giảm (kỳ trước: Đạt)"
+    # missing data is not a decline: a typing error cannot be compared with last semester
+    assert progress_text("met", "missing", VI) == "chưa so sánh được (kỳ trước: Đạt)"
     assert progress_text("met", "met", VI) == "= Không đổi"
     assert progress_text(None, "met", VI) == "Mới"
 
