@@ -163,14 +163,16 @@ def check_semester(_ctx: click.Context, _param: click.Parameter, value: str) -> 
     "rules_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Rulebook TOML (default: expectations/rulebook.toml).",
+    help="Rulebook TOML (default: expectations/rulebook.toml in this folder if there is one, "
+    "else the one shipped with checker).",
 )
 @click.option(
     "--office",
     "office_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Issuing office settings TOML (default: office.toml).",
+    help="Issuing office settings TOML (default: office.toml in this folder if there is one, "
+    "else the example shipped with checker).",
 )
 @click.option(
     "--db",
@@ -223,11 +225,8 @@ def run(
         checker run sample_data/giong_trom_2026-2027_HK1.xlsx \\
             --semester 2026-2027/HK1 --out out
     """
-    from checker import paths
-
-    rules_path = rules_path or paths.DEFAULT_RULEBOOK
-    office_path = office_path or paths.DEFAULT_OFFICE
-    inputs = checked_inputs(input_path, rules_path, office_path, lang)  # before any process
+    settings = run_settings(rules_path, office_path, lang)
+    inputs = checked_inputs(input_path, settings.rules_path, settings.office_path, lang)
     workers = workers or default_workers()
     validator = start_validator()
     preload_renderer()  # once here, inherited by every render worker forked next
@@ -238,8 +237,7 @@ def run(
             semester,
             out_dir,
             lang,
-            rules_path,
-            office_path,
+            settings,
             db,
             workers,
             (day.date() if day else dt.date.today()),
@@ -261,8 +259,7 @@ def run_with_progress(
     semester: Any,
     out_dir: Path,
     lang: str,
-    rules_path: Path,
-    office_path: Path,
+    settings: Any,
     db: str | None,
     workers: int,
     day: dt.date,
@@ -291,12 +288,13 @@ def run_with_progress(
         semester=semester,
         out_dir=out_dir,
         lang=lang,
-        rules_path=rules_path,
-        office_path=office_path,
+        rules_path=settings.rules_path,
+        office_path=settings.office_path,
         db_url=database_url(db, os.environ),
         day=day,
         workers=workers,
         replace=replace,
+        suite_path=settings.suite_path,
     )
     t = load_translator(lang)
     show = not quiet and sys.stderr.isatty()
@@ -320,6 +318,20 @@ def run_with_progress(
         except StoreError as error:  # the history database, not the input, is at fault
             click.echo(error_text(error, lang), err=True)
             sys.exit(EXIT_STORE_FAILED)
+
+
+def run_settings(rules_path: Path | None, office_path: Path | None, lang: str) -> Any:
+    """The settings files for a run in this folder (checker.workdir.run_settings); says once
+    which of them are the folder's own copies."""
+    from checker.i18n import load_translator
+    from checker.workdir import run_settings as settings_in
+
+    settings = settings_in(Path.cwd(), rules_path, office_path)
+    if settings.from_folder:
+        t = load_translator(lang)
+        names = ", ".join(path.as_posix() for path in settings.from_folder)
+        click.echo(t.gettext("Using this folder's own settings: %(files)s.") % {"files": names})
+    return settings
 
 
 def print_report(report: Any, lang: str) -> None:
@@ -391,6 +403,52 @@ def template(out_path: Path, lang: str) -> None:
         fail(error_text(ValueError(f"{out_path.name}: the template is an .xlsx file."), lang))
     write_intake_template(out_path, load_translator(lang))
     click.echo(out_path)
+
+
+@cli.command()
+@click.argument(
+    "folder", metavar="[DIR]", required=False, default=Path("."), type=click.Path(path_type=Path)
+)
+@click.option("--sample", is_flag=True, help="Also copy the sample district's tables.")
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of the messages.",
+)
+def init(folder: Path, sample: bool, lang: str) -> None:
+    """Set up an office's working folder with its own copies of the settings.
+
+    Writes DIR/office.toml (the issuing office), DIR/expectations/rulebook.toml (the criteria)
+    and DIR/expectations/intake_suite.json (the intake checks), copied from the ones shipped
+    with checker; with --sample, also the sample district in DIR/sample_data/. Files already
+    there are kept. Edit the copies: `checker run` in DIR uses them (--rules and --office still
+    win). DIR defaults to this folder.
+
+    \b
+    Example:
+        checker init phong-gd --sample
+        cd phong-gd
+        checker run sample_data/giong_trom_2026-2027_HK1.xlsx --semester 2026-2027/HK1
+    """
+    from checker.i18n import load_translator
+    from checker.workdir import init_folder
+
+    t = load_translator(lang)
+    try:
+        written, kept = init_folder(folder, sample)
+    except OSError as error:
+        target = error.filename or folder
+        fail(
+            t.gettext("Error: ")
+            + t.gettext("%(path)s cannot be written (%(reason)s).")
+            % {"path": target, "reason": error.strerror or error}
+        )
+    for relative in written:
+        click.echo(t.gettext("Written: %(path)s") % {"path": folder / relative})
+    for relative in kept:
+        click.echo(t.gettext("Kept (already there): %(path)s") % {"path": folder / relative})
 
 
 def main() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
@@ -19,9 +18,10 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from checker.paths import LOCALE_DIR
+
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
-LOCALE_DIR = Path(__file__).parent / "locale"
 _BABEL_LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 
 

@@ -1,11 +1,34 @@
-"""Where the project's own files live: templates, fonts, the rulebook and the intake suite."""
+"""Where the checker's own files live: templates, fonts, the default rulebook and intake suite,
+the office settings example, the sample district and the catalogs.
 
+They are package data, found through `importlib.resources`, so that a wheel installed anywhere
+and an editable install of a source checkout find them the same way. The repository keeps
+`templates/`, `expectations/` and `sample_data/` at its top level; pyproject.toml maps them to
+the sub-packages `checker.templates`, `checker.expectations` and `checker.sample_data`.
+`checker/examples/office.toml` is a link to the top-level `office.toml` (a package cannot be
+mapped onto the repository's root), which the wheel stores as a plain file.
+"""
+
+from importlib.resources import files
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+def package_folder(package: str) -> Path:
+    """The folder of one of the checker's packages, as a real path.
+
+    WeasyPrint, Jinja's loader and the safe fetcher need real files, so an install that does
+    not unpack them (a zip import) is refused with a plain sentence.
+    """
+    folder = files(package)
+    if not isinstance(folder, Path):
+        raise RuntimeError(f"{package}: checker must be installed as files, not zipped.")
+    return folder
+
+
+TEMPLATES_DIR = package_folder("checker.templates")
+EXPECTATIONS_DIR = package_folder("checker.expectations")
 DEFAULT_RULEBOOK = EXPECTATIONS_DIR / "rulebook.toml"
 INTAKE_SUITE = EXPECTATIONS_DIR / "intake_suite.json"
-DEFAULT_OFFICE = PROJECT_ROOT / "office.toml"
-SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
+DEFAULT_OFFICE = package_folder("checker") / "examples" / "office.toml"
+SAMPLE_DATA_DIR = package_folder("checker.sample_data")
+LOCALE_DIR = package_folder("checker") / "locale"

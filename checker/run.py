@@ -74,6 +74,7 @@ class RunOptions:
     day: dt.date
     workers: int
     replace: bool = False  # replace a semester recorded from another input file
+    suite_path: Path = paths.INTAKE_SUITE  # the intake checks (a working folder may have its own)
 
 
 @dataclass(frozen=True)
@@ -169,13 +170,15 @@ def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: st
     return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
 
 
-def validate_in(validator: Executor | None, table: RawTable) -> Intake:
+def validate_in(
+    validator: Executor | None, table: RawTable, suite_path: Path = paths.INTAKE_SUITE
+) -> Intake:
     """Validate the table in the validator process (then shut it down, giving its memory back
     before rendering starts), or here when there is none."""
     if validator is None:
-        return validate_table(table)
+        return validate_table(table, suite_path)
     try:
-        return validator.submit(validate_table, table).result()
+        return validator.submit(validate_table, table, suite_path).result()
     finally:
         validator.shutdown(wait=False)
 
@@ -200,7 +203,7 @@ def run_checker(
             options.input_path, options.rules_path, options.office_path, options.lang
         )
     table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
-    intake = validate_in(validator, table)
+    intake = validate_in(validator, table, options.suite_path)
     results = evaluate(intake.schools, rulebook)
 
     engine = open_store(options.db_url)
