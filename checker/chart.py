@@ -44,6 +44,9 @@ def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) ->
         {
             "svg.fonttype": "none",
             "svg.hashsalt": "checker",
+            # Labels come from the office's rulebook: print them as written ("$5 và $10"),
+            # never as matplotlib mathtext (which fails on an unbalanced "$").
+            "text.parse_math": False,
             "font.family": "DejaVu Sans",
             "font.size": 7,
         }

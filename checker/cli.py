@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
+from checker.safe_text import terminal_text
+
 if TYPE_CHECKING:
     from checker.inputs import Inputs
 
@@ -37,7 +39,7 @@ def default_workers() -> int:
 
 def fail(message: str) -> NoReturn:
     """Print one plain line on stderr and exit 2: the input cannot be used, nothing was written."""
-    click.echo(message, err=True)
+    click.echo(terminal_text(message), err=True)
     sys.exit(EXIT_UNUSABLE_INPUT)
 
 
@@ -67,10 +69,14 @@ def checked_inputs(input_path: Path, rules_path: Path, office_path: Path, lang: 
 
 def start_validator() -> ProcessPoolExecutor:
     """A process that imports Great Expectations (seconds) while this one starts up."""
+    from checker.procs import worker_initializer
     from checker.validate import preload
 
     validator = ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=preload
+        max_workers=1,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=worker_initializer,  # it dies with this process, even on kill -9
+        initargs=(os.getpid(), preload),
     )
     validator.submit(int)  # fork now, before any heavy import
     return validator
@@ -85,13 +91,14 @@ def preload_renderer() -> None:
 
 def start_workers(workers: int, lang: str) -> ProcessPoolExecutor:
     """A pool of forked render workers, started now so their imports overlap ours."""
+    from checker.procs import worker_initializer
     from checker.render import warm_up
 
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=warm_up,
-        initargs=(lang,),
+        initializer=worker_initializer,  # they die with this process, even on kill -9
+        initargs=(os.getpid(), warm_up, lang),
     )
     pool.submit(int)  # forking happens at the first submit; do it before any heavy import
     return pool
@@ -133,6 +140,46 @@ def check_semester(_ctx: click.Context, _param: click.Parameter, value: str) -> 
         return parse_semester(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+
+
+# The days a document can carry: a zip entry (the XLSX) cannot be dated outside these years.
+FIRST_DAY, LAST_DAY = dt.date(1980, 1, 1), dt.date(2107, 12, 31)
+
+
+def check_day(
+    _ctx: click.Context, _param: click.Parameter, value: dt.datetime | None
+) -> dt.date | None:
+    """Click callback: --date within the years the outputs can carry."""
+    from checker.i18n import load_translator
+
+    if value is None:
+        return None
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        t = load_translator(_ctx.params.get("lang", "vi"))
+        raise click.BadParameter(
+            t.gettext("{day} is out of range: choose a day from {first} to {last}.").format(
+                day=value.date().isoformat(), first=FIRST_DAY, last=LAST_DAY
+            )
+        )
+    return value.date()
+
+
+def capped_workers(asked: int | None, forced: bool, lang: str) -> int:
+    """The render processes to start: the cores by default; more only with --force-workers
+    (each costs about 40 MB and none makes a run faster than one per core)."""
+    from checker.i18n import load_translator
+
+    cores = default_workers()
+    if asked is None:
+        return cores
+    if asked > cores and not forced:
+        message = load_translator(lang).gettext(
+            "Using {cores} render processes, not {asked}: this machine has {cores} cores "
+            "(--force-workers to use more)."
+        )
+        click.echo(message.format(cores=cores, asked=asked), err=True)
+        return cores
+    return asked
 
 
 @cli.command()
@@ -184,13 +231,19 @@ def check_semester(_ctx: click.Context, _param: click.Parameter, value: str) -> 
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Render processes (default: the number of cores).",
+    help="Render processes (default and at most: the number of cores).",
+)
+@click.option(
+    "--force-workers",
+    is_flag=True,
+    help="Start as many render processes as --workers says, even more than the cores.",
 )
 @click.option(
     "--date",
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
+    callback=check_day,
     help="Date printed on the documents (default: today).",
 )
 @click.option(
@@ -208,7 +261,8 @@ def run(
     office_path: Path | None,
     db: str | None,
     workers: int | None,
-    day: dt.datetime | None,
+    force_workers: bool,
+    day: dt.date | None,
     replace: bool,
     quiet: bool,
 ) -> None:
@@ -227,7 +281,7 @@ def run(
     """
     settings = run_settings(rules_path, office_path, lang)
     inputs = checked_inputs(input_path, settings.rules_path, settings.office_path, lang)
-    workers = workers or default_workers()
+    workers = capped_workers(workers, force_workers, lang)
     validator = start_validator()
     preload_renderer()  # once here, inherited by every render worker forked next
     pool = start_workers(workers, lang)
@@ -240,7 +294,7 @@ def run(
             settings,
             db,
             workers,
-            (day.date() if day else dt.date.today()),
+            day or dt.date.today(),
             quiet,
             replace,
             pool,
@@ -316,7 +370,7 @@ def run_with_progress(
         except InputError as error:
             fail(error_text(error, lang))
         except StoreError as error:  # the history database, not the input, is at fault
-            click.echo(error_text(error, lang), err=True)
+            click.echo(terminal_text(error_text(error, lang)), err=True)
             sys.exit(EXIT_STORE_FAILED)
 
 
@@ -352,11 +406,11 @@ def print_report(report: Any, lang: str) -> None:
     if report.extra_columns:
         click.echo(
             t.gettext("Columns not used for scoring: %(columns)s.")
-            % {"columns": ", ".join(report.extra_columns)}
+            % {"columns": ", ".join(map(terminal_text, report.extra_columns))}
         )
     click.echo(
         t.gettext("Data problems: %(count)s (see %(path)s)")
-        % {"count": report.problems, "path": report.out_dir / "data-quality.xlsx"}
+        % {"count": report.problems, "path": terminal_text(report.out_dir / "data-quality.xlsx")}
     )
     if report.previous_semester:
         click.echo(
@@ -366,7 +420,7 @@ def print_report(report: Any, lang: str) -> None:
         click.echo(t.gettext("No earlier semester recorded: nothing to compare with yet."))
     click.echo(
         t.gettext("Outputs in %(path)s (run %(run_id)s).")
-        % {"path": report.out_dir, "run_id": report.run_id}
+        % {"path": terminal_text(report.out_dir), "run_id": report.run_id}
     )
 
 

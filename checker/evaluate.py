@@ -297,17 +297,33 @@ def _condition(where: _Where, table: Any) -> model.Condition:
         raise where.fail(f"unknown op {op_name!r}; ops: {', '.join(OPS)}")
     if column.kind not in op.kinds:
         raise where.fail(f"op '{op.name}' cannot test field '{field}' (a {column.kind} column)")
-    return model.Condition(field, op.name, _condition_value(where, op, table.get("value")))
+    value = _condition_value(where, op, table.get("value"), column.kind)
+    return model.Condition(field, op.name, value)
 
 
-def _condition_value(where: _Where, op: Op, value: Any) -> float | None:
-    """The condition's number: required by ops that compare, refused by the others."""
+# The numbers a condition may compare with, by the kind of column it reads: a share is a
+# percentage; no count (students, computers) of a school comes near a million. A number
+# outside (nan, inf, 1e28) is a typo, and would otherwise fail mid-run or never be met.
+VALUE_RANGES: Mapping[model.Kind, tuple[float, float]] = MappingProxyType(
+    {"share": (0, 100), "count": (0, 1_000_000)}
+)
+
+
+def _condition_value(where: _Where, op: Op, value: Any, kind: model.Kind) -> float | None:
+    """The condition's number: required by ops that compare, refused by the others; a finite
+    number within the range of the column's kind (VALUE_RANGES)."""
     if not op.needs_value:
         if value is not None:
             raise where.fail(f"op '{op.name}' takes no 'value'")
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise where.fail(f"op '{op.name}' needs a number as 'value', not {value!r}")
+    low, high = VALUE_RANGES.get(kind, (0, 1_000_000))
+    if not low <= value <= high:  # also false for nan
+        shown = repr(value) if isinstance(value, float) or abs(value) < 10**12 else "a huge number"
+        raise where.fail(
+            f"'value' must be a number from {low:,} to {high:,} for a {kind} column, not {shown}"
+        )
     return float(value)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from checker.history import (
     CriterionRate,
@@ -37,6 +38,7 @@ from checker.i18n import (
     Translator,
     load_translator,
 )
+from checker.safe_text import terminal_text
 from checker.semester import Semester
 
 NO_VALUE = "—"
@@ -183,7 +185,7 @@ def _show_school(
     """Print one school's statuses in the chosen format; exit 2 if it was never recorded."""
     if not entries:
         message = t.gettext(N_("School {school_id} is not in the history.")).format(
-            school_id=school_id
+            school_id=terminal_text(school_id)
         )
         click.echo(message, err=True)
         click.get_current_context().exit(2)
@@ -299,7 +301,8 @@ def school_table(
     """
     criteria = _school_criteria(entries)
     latest = entries[-1]
-    table = Table(title=f"{latest.school_name} ({school_id})")
+    # Text, not a str: rich would read markup such as [link=…] in a school's name.
+    table = Table(title=Text(terminal_text(f"{latest.school_name} ({school_id})")))
     absent = absent_from(entries, recorded)
     if absent:
         table.caption = t.gettext(N_("Not in the school table of: {semesters}")).format(
@@ -362,7 +365,8 @@ def school_csv(school_id: str, entries: Sequence[SchoolSemester]) -> str:
     writer.writerow(["semester", "school_id", "school_name", "level", "criterion", "status"])
     for entry in entries:
         for criterion, status in entry.statuses.items():
-            row = [str(entry.semester), school_id, entry.school_name, entry.level or ""]
+            name = terminal_text(entry.school_name)
+            row = [str(entry.semester), terminal_text(school_id), name, entry.level or ""]
             writer.writerow([*row, criterion, status])
     return buffer.getvalue()
 

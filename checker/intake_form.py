@@ -8,9 +8,9 @@ explains what to type in each column. A filled-in form loads cleanly with `load.
 
 from __future__ import annotations
 
-import os
+import datetime as dt
+import io
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from checker.i18n import N_, Translator
 from checker.model import COLUMNS, Column, Kind
+from checker.outfiles import pinned_zip, write_atomic
 
 TEMPLATE_ROWS = 60  # prepared rows: a district has about 45 schools
 HEADER_ROW = 1
@@ -106,11 +107,13 @@ _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
-def write_intake_template(path: Path, translator: Translator) -> None:
+def write_intake_template(path: Path, translator: Translator, day: dt.date | None = None) -> None:
     """Write the blank intake form to `path` (XLSX), atomically: temp file, then rename.
 
-    Headers stay Vietnamese in every language (they are what the loader expects); the
-    instructions, drop-down messages and sheet names are in the translator's language.
+    Its times are pinned to the start of `day` (default: today), so writing it twice the same
+    day gives the same bytes. Headers stay Vietnamese in every language (they are what the
+    loader expects); the instructions, drop-down messages and sheet names are in the
+    translator's language.
     """
     workbook = Workbook()
     table = workbook.active
@@ -120,7 +123,12 @@ def write_intake_template(path: Path, translator: Translator) -> None:
     help_sheet = workbook.create_sheet(_sheet_title(translator.gettext(SHEET_HELP)))
     _write_help_sheet(help_sheet, translator)
     workbook.active = 0
-    _save_atomically(workbook, path)
+    moment = dt.datetime.combine(day or dt.date.today(), dt.time())
+    workbook.properties.created = moment
+    workbook.properties.modified = moment
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_atomic(path, pinned_zip(buffer.getvalue(), moment))
 
 
 def _sheet_title(text: str) -> str:
@@ -227,15 +235,3 @@ def _write_help_sheet(sheet: Worksheet, translator: Translator) -> None:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
     for letter, width in (("A", 32), ("B", 30), ("C", 80)):
         sheet.column_dimensions[letter].width = width
-
-
-def _save_atomically(workbook: Workbook, path: Path) -> None:
-    """Save to a temp file beside `path`, then rename it over `path` (never a half file)."""
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        workbook.save(temp_name)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

@@ -41,6 +41,7 @@ from checker.history import (
 from checker.i18n import Translator, load_translator
 from checker.inputs import Inputs, load_inputs
 from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
+from checker.outfiles import write_atomic
 from checker.render import Card, chunk_size_for, render_scorecards, render_summary
 from checker.semester import Semester
 from checker.validate import validate_table
@@ -56,7 +57,6 @@ from checker.write import (
     results_payload,
     scorecard_relpath,
     verdict_value,
-    write_atomic,
 )
 
 

@@ -1,21 +1,19 @@
-"""WRITE stage: every output file, written atomically and only inside the output folder.
+"""WRITE stage: the bytes of every output table, inert and reproducible.
 
-Atomic: each file is written to a hidden temporary file beside it, flushed to disk, then renamed
-over the target, so an interrupted run never leaves a truncated PDF; running again completes the
-set. Reproducible: no clock times or random ids inside files; rows in a stable order; the XLSX's
-zip entries get the run's day as their timestamp.
+Inert: school data is untrusted, so every text field is cleaned of control characters and
+escape sequences, CSV fields a spreadsheet would read as a formula get OWASP's `'` prefix, and
+XLSX cells are explicit string cells, never formulas (checker.safe_text). results.json keeps
+the values as they are (escaped by JSON), for machines. Reproducible: no clock times or random
+ids inside files; rows in a stable order; the XLSX's zip entries get the run's day as their
+timestamp. Where the files go, and how a run claims its folder, is checker.outdir.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
-import os
-import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +21,9 @@ from typing import Any
 from checker.context import column_label, problem_texts
 from checker.i18n import Translator
 from checker.model import Intake, Problem, SchoolResult, Value, Verdict
+from checker.outfiles import TEMP_SUFFIX, pinned_zip
+from checker.safe_text import looks_like_formula, plain_text, spreadsheet_field
 
-TEMP_SUFFIX = ".part"
 RESULT_FIELDS = ("school_id", "school_name", "level", "criterion", "status", "value")
 
 
@@ -52,17 +51,6 @@ def prepare_output_dir(out_dir: Path) -> None:
     for folder in (out_dir, out_dir / "scorecards"):
         for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
             leftover.unlink(missing_ok=True)
-
-
-def write_atomic(path: Path, data: bytes) -> str:
-    """Write bytes to `path` atomically; returns their sha256 (for the manifest)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    return hashlib.sha256(data).hexdigest()
 
 
 def value_for_machine(value: Value) -> str:
@@ -100,12 +88,24 @@ def result_rows(results: Sequence[SchoolResult]) -> list[dict[str, str]]:
 
 
 def csv_bytes(fieldnames: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> bytes:
-    """CSV as UTF-8 with a BOM, so Excel on a Vietnamese machine opens the diacritics right."""
+    """CSV as UTF-8 with a BOM, so Excel on a Vietnamese machine opens the diacritics right.
+
+    Every field is quoted: Excel set to a `;` list separator (as on many Vietnamese machines)
+    then cannot split `x;=cmd|…` into a cell of its own. Text fields are made inert
+    (safe_text.spreadsheet_field).
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(fieldnames), lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(fieldnames), lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: inert_field(value) for key, value in row.items()} for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def inert_field(value: Any) -> Any:
+    """A CSV field as a spreadsheet should show it: text made inert, numbers as they are."""
+    return spreadsheet_field(value) if isinstance(value, str) else value
 
 
 def json_bytes(payload: Any) -> bytes:
@@ -191,7 +191,7 @@ def quality_xlsx(intake: Intake, t: Translator, day: dt.date) -> bytes:
     sheet.title = t.gettext("Data problems")[:31]
     sheet.append(quality_headers(t))
     for row in quality_rows(intake.problems, t):
-        sheet.append(row)
+        sheet.append([plain_text(v) if isinstance(v, str) else v for v in row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCDEFG", (12, 32, 8, 28, 18, 40, 50), strict=True):
@@ -199,7 +199,7 @@ def quality_xlsx(intake: Intake, t: Translator, day: dt.date) -> bytes:
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cell.data_type = "s" if cell.column == 1 else cell.data_type  # ids stay text
+            make_text_cell(cell)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     moment = dt.datetime.combine(day, dt.time())
@@ -207,28 +207,14 @@ def quality_xlsx(intake: Intake, t: Translator, day: dt.date) -> bytes:
     workbook.properties.modified = moment
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return fixed_zip_times(buffer.getvalue(), moment)
+    return pinned_zip(buffer.getvalue(), moment)
 
 
-def fixed_zip_times(data: bytes, moment: dt.datetime) -> bytes:
-    """Rewrite a zip (XLSX) with every entry dated `moment`, for byte-identical reruns.
-
-    openpyxl stamps the save time into docProps/core.xml whatever the workbook says, so that
-    entry's modified time is set to `moment` too.
-    """
-    source = zipfile.ZipFile(io.BytesIO(data))
-    output = io.BytesIO()
-    stamp = (max(moment.year, 1980), moment.month, moment.day, 0, 0, 0)
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
-                    content,
-                )
-            target.writestr(entry, content)
-    return output.getvalue()
+def make_text_cell(cell: Any) -> None:
+    """A cell holding text stays text: openpyxl takes a value starting with `=` as a formula,
+    so the cell is typed as a string (ids keep their leading zeros too), and a formula-like
+    text gets Excel's quote prefix, so that editing the cell does not turn it into one."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if looks_like_formula(cell.value):
+            cell.quotePrefix = True

@@ -13,13 +13,13 @@ from openpyxl import load_workbook
 
 from checker.i18n import load_translator
 from checker.model import Intake, Problem, RawTable, Verdict
+from checker.outfiles import write_atomic
 from checker.write import (
     UnsafeOutputPath,
     inside_output,
     prepare_output_dir,
     quality_xlsx,
     verdict_value,
-    write_atomic,
 )
 
 

@@ -1,0 +1,66 @@
+"""The two file-writing helpers every writer shares: an atomic write and a zip-time pinner.
+
+One home for each (they used to be written twice, with different guarantees).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+TEMP_SUFFIX = ".part"
+
+# openpyxl stamps the time of saving into docProps/core.xml whatever the workbook says.
+_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
+_ZIP_EPOCH = 1980  # a zip entry cannot be dated earlier
+ZIP_LAST_YEAR = 2107  # nor later
+
+
+def write_atomic(path: Path, data: bytes) -> str:
+    """Write bytes to `path` atomically; returns their sha256.
+
+    The bytes go to a uniquely named temporary file beside `path`, are flushed to disk, then
+    renamed over `path`: a reader sees the old file or the new one, never half of one. The
+    temporary file is removed if anything fails (a full disk, an interrupt).
+    """
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent
+    )
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(data).hexdigest()
+
+
+def pinned_zip(data: bytes, moment: dt.datetime) -> bytes:
+    """A zip (XLSX) rewritten with every entry, and its document properties, dated `moment`:
+    the same content on the same day gives byte-identical files."""
+    year = min(max(moment.year, _ZIP_EPOCH), ZIP_LAST_YEAR)
+    stamp = (year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    iso = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    output = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _CORE_TIMES.sub(rb"\g<1>" + iso + rb"\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, content)
+    return output.getvalue()

@@ -1,0 +1,210 @@
+"""Hostile text in what we write and print (issue 15): inert cells, no control characters, no
+terminal escapes or markup; rulebook numbers, chart labels and dates that used to crash."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from rich.console import Console
+
+from checker.chart import trend_svg
+from checker.context import TrendPoint
+from checker.evaluate import RulebookError, load_rulebook
+from checker.history import SchoolSemester
+from checker.history_cli import school_csv, school_table
+from checker.i18n import load_translator
+from checker.intake_form import write_intake_template
+from checker.model import Intake, Problem, RawTable
+from checker.outfiles import pinned_zip, write_atomic
+from checker.safe_text import plain_text, spreadsheet_field, terminal_text
+from checker.semester import parse_semester
+from checker.write import csv_bytes, quality_xlsx
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/x","x")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-1+1",
+    "@SUM(1)",
+    "\t=1+1",
+    "\r=1+1",
+    "  =1+1",
+    "Trường\x07 Tân Hào",
+    "\x1b]8;;http://evil.example\x07click\x1b]8;;\x07",
+    "\x1b[31mred\x1b[0m",
+    "abc\u202edcba",
+    "[/] [link=http://evil.example]x[/link]",
+]
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+FORMULA_START = re.compile(r"^\s*[=+\-@\t\r]")
+
+
+def test_plain_text_drops_escape_sequences_and_control_characters() -> None:
+    assert plain_text("Trường\x07 Tân Hào") == "Trường Tân Hào"
+    assert plain_text("\x1b]8;;http://evil.example\x07click\x1b]8;;\x07") == "click"
+    assert plain_text("\x1b[31mred\x1b[0m") == "red"
+    assert plain_text("a\nb\tc\rd") == "a b c d"
+    assert plain_text("abc\u202edcba") == "abcdcba"
+    assert plain_text("Trường THCS Hưng Nhượng") == "Trường THCS Hưng Nhượng"
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_every_csv_field_is_inert(text: str) -> None:
+    field = spreadsheet_field(text)
+    assert not CONTROL.search(field)
+    assert not FORMULA_START.match(field), field
+    if FORMULA_START.match(plain_text(text)):
+        assert field == "'" + plain_text(text)  # OWASP's prefix, the text otherwise kept
+
+
+def test_csv_fields_are_quoted_prefixed_and_read_back_whole() -> None:
+    rows = [{"a": text, "b": 12} for text in HOSTILE]
+    data = csv_bytes(["a", "b"], rows).decode("utf-8-sig")
+    read = list(csv.DictReader(io.StringIO(data)))
+    assert len(read) == len(HOSTILE)
+    for row, text in zip(read, HOSTILE, strict=True):
+        assert row["a"] == spreadsheet_field(text)
+        assert row["b"] == "12"
+    assert all(line.startswith('"') for line in data.splitlines())  # ';' cannot split a field
+
+
+def hostile_intake(tmp_path: Path) -> Intake:
+    problems = tuple(
+        Problem(row, f"id{row}", text, "computers", text, "not_a_number")
+        for row, text in enumerate(HOSTILE, start=2)
+    )
+    return Intake(RawTable(tmp_path / "x.csv", "0" * 64, 1, ()), (), (), problems)
+
+
+def test_data_quality_workbook_has_no_formula_and_no_control_character(tmp_path: Path) -> None:
+    data = quality_xlsx(hostile_intake(tmp_path), load_translator("vi"), dt.date(2026, 11, 29))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        for name in sheets:
+            assert not re.search(rb"<f[ >]", archive.read(name)), f"a formula in {name}"
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == len(HOSTILE)
+    for row, text in zip(rows, HOSTILE, strict=True):
+        name, value = row[1], row[4]
+        assert name.data_type == "s" and value.data_type == "s"
+        assert value.value == plain_text(text)  # the text kept, only controls dropped
+        assert not CONTROL.search(value.value)
+        assert value.quotePrefix == bool(FORMULA_START.match(plain_text(text)))
+
+
+def test_history_prints_names_literally_without_markup_or_escapes() -> None:
+    name = (
+        "\x1b]8;;http://evil.example\x07Trường\x1b]8;;\x07 [/] [link=http://evil.example]x[/link]"
+    )
+    entries = [SchoolSemester(parse_semester("2026-2027/HK1"), name, "thcs", {"website": "met"})]
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=200, color_system="truecolor")
+    console.print(school_table("A1", entries, load_translator("en")))
+    shown = buffer.getvalue()
+    words = " ".join(shown.split())  # the title may wrap
+    assert "Trường [/] [link=http://evil.example]x[/link] (A1)" in words  # not interpreted
+    assert "\x1b]8" not in shown and "\x07" not in shown  # no hyperlink, no bell
+    csv_text = school_csv("A1", entries)
+    assert "\x1b" not in csv_text and "\x07" not in csv_text
+
+
+def test_terminal_text_takes_any_value() -> None:
+    assert terminal_text(Path("/tmp/a\x1b[2Jb")) == "/tmp/ab"
+    assert terminal_text(12) == "12"
+
+
+RULEBOOK = """\
+version = "t"
+
+[[criteria]]
+id = "ioffice"
+label = {{ vi = "{label}" }}
+levels = ["thcs"]
+target = {target}
+conditions = [{{ field = "{field}", op = "gte", value = {value} }}]
+legal_basis = {{ vi = "Kế hoạch 4291/KH-UBND" }}
+remediation = {{ vi = "Dùng iOffice" }}
+"""
+
+
+def rulebook_file(tmp_path: Path, **values: str) -> Path:
+    fields = {"label": "iOffice", "target": "100", "field": "ioffice_share", "value": "90"}
+    path = tmp_path / "rules.toml"
+    path.write_text(RULEBOOK.format(**{**fields, **values}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("ioffice_share", "nan"),
+        ("ioffice_share", "inf"),
+        ("ioffice_share", "-inf"),
+        ("ioffice_share", "1e28"),
+        ("ioffice_share", "100.5"),
+        ("ioffice_share", "-1"),
+        ("computers", "1e28"),
+        ("computers", "1" + "0" * 400),  # float() of it would overflow
+    ],
+)
+def test_rulebook_values_must_be_finite_and_sane(tmp_path: Path, field: str, value: str) -> None:
+    path = rulebook_file(tmp_path, field=field, value=value)
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(path)
+    message = str(caught.value)
+    assert str(path) in message and "criterion 'ioffice'" in message
+    assert "'value' must be a number from 0 to" in message
+
+
+@pytest.mark.parametrize("target", ["nan", "inf", "-inf", "1e28"])
+def test_rulebook_targets_must_be_finite(tmp_path: Path, target: str) -> None:
+    with pytest.raises(RulebookError, match="'target' must be a number from 0 to 100"):
+        load_rulebook(rulebook_file(tmp_path, target=target))
+
+
+def test_rulebook_values_at_the_edges_load(tmp_path: Path) -> None:
+    assert (
+        load_rulebook(rulebook_file(tmp_path, value="100")).criteria[0].conditions[0].value == 100
+    )
+    rules = load_rulebook(rulebook_file(tmp_path, field="computers", value="1000000"))
+    assert rules.criteria[0].conditions[0].value == 1_000_000
+
+
+def test_chart_prints_dollar_signs_literally(tmp_path: Path) -> None:
+    rulebook = load_rulebook(rulebook_file(tmp_path, label="Phí $5 và $10"))
+    trend = [TrendPoint("2026-2027/HK1", "ioffice", 3, 4)]
+    svg = trend_svg(trend, rulebook, load_translator("vi"))
+    assert "Phí $5 và $10" in svg
+
+
+def test_one_zip_pinner_dates_entries_and_properties(tmp_path: Path) -> None:
+    day = dt.date(2026, 11, 29)
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_intake_template(first, load_translator("vi"), day)
+    write_intake_template(second, load_translator("vi"), day)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2026, 11, 29, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode()
+    assert core.count("2026-11-29T00:00:00Z") == 2  # created and modified
+    other = pinned_zip(first.read_bytes(), dt.datetime(2027, 1, 2))
+    with zipfile.ZipFile(io.BytesIO(other)) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2027, 1, 2, 0, 0, 0)}
+        assert "2027-01-02T00:00:00Z" in archive.read("docProps/core.xml").decode()
+
+
+def test_atomic_write_cleans_its_temporary_file_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "folder"
+    target.mkdir()  # a folder where the file should go: the rename fails
+    with pytest.raises(OSError):
+        write_atomic(target, b"data")
+    assert [p.name for p in tmp_path.iterdir()] == ["folder"]
+    assert list(target.iterdir()) == []
