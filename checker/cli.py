@@ -335,6 +335,7 @@ def run_with_progress(
     from checker.history import StoreError, database_url
     from checker.i18n import load_translator
     from checker.model import InputError
+    from checker.outdir import OutputFailed
     from checker.run import RunOptions, run_checker
 
     options = RunOptions(
@@ -369,7 +370,7 @@ def run_with_progress(
             return run_checker(options, pool, advance, validator, inputs)
         except InputError as error:
             fail(error_text(error, lang))
-        except StoreError as error:  # the history database, not the input, is at fault
+        except (StoreError, OutputFailed) as error:  # the database or the disk, not the input
             click.echo(terminal_text(error_text(error, lang)), err=True)
             sys.exit(EXIT_STORE_FAILED)
 

@@ -15,6 +15,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import ArgumentError
+
 from checker import __version__, paths
 from checker.context import (
     DistrictFacts,
@@ -33,6 +35,7 @@ from checker.history import (
     open_store,
     previous_semester,
     record_run,
+    sqlite_file,
     statuses_for,
 )
 from checker.history import (
@@ -41,16 +44,14 @@ from checker.history import (
 from checker.i18n import Translator, load_translator
 from checker.inputs import Inputs, load_inputs
 from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
-from checker.outfiles import write_atomic
+from checker.outdir import Staging, claimed_output
 from checker.render import Card, chunk_size_for, render_scorecards, render_summary
 from checker.semester import Semester
 from checker.validate import validate_table
 from checker.write import (
     RESULT_FIELDS,
     csv_bytes,
-    inside_output,
     json_bytes,
-    prepare_output_dir,
     quality_csv,
     quality_xlsx,
     result_rows,
@@ -183,6 +184,15 @@ def validate_in(
         validator.shutdown(wait=False)
 
 
+def database_file(url: str) -> Path | None:
+    """The history's SQLite file, or None (another database, or a URL open_store will refuse
+    with its own sentence)."""
+    try:
+        return sqlite_file(url)
+    except ArgumentError:
+        return None
+
+
 def run_checker(
     options: RunOptions,
     executor: Executor,
@@ -206,75 +216,82 @@ def run_checker(
     intake = validate_in(validator, table, options.suite_path)
     results = evaluate(intake.schools, rulebook)
 
-    engine = open_store(options.db_url)
-    # Before anything is written: a semester recorded from another file is kept unless asked.
-    input_name = options.input_path.name
-    guard_semester(engine, options.semester, input_name, table.sha256, options.replace)
-    semester = str(options.semester)
-    before = previous_semester(engine, options.semester)
-    previous = PreviousRun(str(before), statuses_for(engine, before)) if before else None
-    trend = current_trend(trend_points(district_trend(engine)), semester, results, rulebook)
-    run_id = run_id_of(table, rulebook, options.office_path, semester, options.lang, options.day)
-    facts = RunFacts(semester, run_id, options.day, __version__, office, options.input_path.name)
-    district = district_facts(table, intake, results, rulebook, trend)
-    # Built lazily, chunk by chunk, as the renderer asks for them: memory stays flat.
-    cards = (scorecard_context(r, rulebook, facts, district, previous, t) for r in results)
-    summary = summary_context(results, rulebook, facts, district, previous, t)
-
     out = options.out_dir
-    prepare_output_dir(out)
-    summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
-    hashes: dict[str, str] = {}
-    chunk = chunk_size_for(len(results))
-    for done, (school_id, pdf) in enumerate(
-        render_scorecards(cards, options.lang, __version__, executor, chunk), start=1
-    ):
-        relative = scorecard_relpath(school_id)
-        hashes[relative] = write_atomic(inside_output(out, relative), pdf)
-        if on_progress:
-            on_progress(done, len(results))
-    hashes["summary.pdf"] = write_atomic(inside_output(out, "summary.pdf"), summary_pdf.result())
-    hashes.update(write_tables(out, results, intake, semester, run_id, t, options.day))
+    # The output folder is claimed (locked, checked for files checker did not write) before
+    # the history is opened: a refusal leaves everything as it was.
+    with claimed_output(out, database_file(options.db_url)) as staging:
+        engine = open_store(options.db_url)
+        # Before anything is written: a semester recorded from another file is kept unless asked.
+        input_name = options.input_path.name
+        guard_semester(engine, options.semester, input_name, table.sha256, options.replace)
+        semester = str(options.semester)
+        before = previous_semester(engine, options.semester)
+        previous = PreviousRun(str(before), statuses_for(engine, before)) if before else None
+        trend = current_trend(trend_points(district_trend(engine)), semester, results, rulebook)
+        run_id = run_id_of(
+            table, rulebook, options.office_path, semester, options.lang, options.day
+        )
+        facts = RunFacts(
+            semester, run_id, options.day, __version__, office, options.input_path.name
+        )
+        district = district_facts(table, intake, results, rulebook, trend)
+        # Built lazily, chunk by chunk, as the renderer asks for them: memory stays flat.
+        cards = (scorecard_context(r, rulebook, facts, district, previous, t) for r in results)
+        summary = summary_context(results, rulebook, facts, district, previous, t)
 
-    counts = {
-        "rows_read": len(table.rows),
-        "scorecards": len(results),
-        "rejected": len(intake.rejected),
-        "problems": len(intake.problems),
-        "ignored_rows": len(table.ignored_rows),
-    }
-    manifest = {
-        "checker_version": __version__,
-        "run_id": run_id,
-        "semester": semester,
-        "date": options.day.isoformat(),
-        "language": options.lang,
-        "input": {"file": options.input_path.name, "sha256": table.sha256},
-        "rulebook": {"version": rulebook.version, "sha256": rulebook.sha256},
-        "counts": counts,
-        "rejected_rows": [{"row": r.row_number, "reason": r.code} for r in intake.rejected],
-        "outputs": dict(sorted(hashes.items())),
-    }
-    write_atomic(inside_output(out, "manifest.json"), json_bytes(manifest))
+        summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
+        hashes: dict[str, str] = {}
+        chunk = chunk_size_for(len(results))
+        for done, (school_id, pdf) in enumerate(
+            render_scorecards(cards, options.lang, __version__, executor, chunk), start=1
+        ):
+            relative = scorecard_relpath(school_id)
+            hashes[relative] = staging.write(relative, pdf)
+            if on_progress:
+                on_progress(done, len(results))
+        hashes["summary.pdf"] = staging.write("summary.pdf", summary_pdf.result())
+        hashes.update(write_tables(staging, results, intake, semester, run_id, t, options.day))
 
-    record_run(
-        engine,
-        RunRecord(
-            run_id=run_id,
-            semester=options.semester,
-            started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            input_sha256=table.sha256,
-            rulebook_version=rulebook.version,
-            checker_version=__version__,
-            rows_read=counts["rows_read"],
-            schools=counts["scorecards"],
-            rejected=counts["rejected"],
-            problems=counts["problems"],
-            input_name=input_name,
-        ),
-        history_rows(results, verdict_value),
-        options.replace,
-    )
+        counts = {
+            "rows_read": len(table.rows),
+            "scorecards": len(results),
+            "rejected": len(intake.rejected),
+            "problems": len(intake.problems),
+            "ignored_rows": len(table.ignored_rows),
+        }
+        manifest = {
+            "checker_version": __version__,
+            "run_id": run_id,
+            "semester": semester,
+            "date": options.day.isoformat(),
+            "language": options.lang,
+            "input": {"file": options.input_path.name, "sha256": table.sha256},
+            "rulebook": {"version": rulebook.version, "sha256": rulebook.sha256},
+            "counts": counts,
+            "rejected_rows": [{"row": r.row_number, "reason": r.code} for r in intake.rejected],
+            "outputs": dict(sorted(hashes.items())),
+        }
+        staging.write("manifest.json", json_bytes(manifest))
+        staging.commit()  # every output moves into place only now, the manifest last
+
+        record_run(
+            engine,
+            RunRecord(
+                run_id=run_id,
+                semester=options.semester,
+                started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                input_sha256=table.sha256,
+                rulebook_version=rulebook.version,
+                checker_version=__version__,
+                rows_read=counts["rows_read"],
+                schools=counts["scorecards"],
+                rejected=counts["rejected"],
+                problems=counts["problems"],
+                input_name=input_name,
+            ),
+            history_rows(results, verdict_value),
+            options.replace,
+        )
     return RunReport(
         run_id=run_id,
         rows_read=len(table.rows),
@@ -288,7 +305,7 @@ def run_checker(
 
 
 def write_tables(
-    out: Path,
+    staging: Staging,
     results: Sequence[SchoolResult],
     intake: Intake,
     semester: str,
@@ -303,4 +320,4 @@ def write_tables(
         "data-quality.csv": quality_csv(intake, t),
         "data-quality.xlsx": quality_xlsx(intake, t, day),
     }
-    return {name: write_atomic(inside_output(out, name), data) for name, data in files.items()}
+    return {name: staging.write(name, data) for name, data in files.items()}

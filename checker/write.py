@@ -15,42 +15,20 @@ import datetime as dt
 import io
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from checker.context import column_label, problem_texts
 from checker.i18n import Translator
 from checker.model import Intake, Problem, SchoolResult, Value, Verdict
-from checker.outfiles import TEMP_SUFFIX, pinned_zip
+from checker.outfiles import pinned_zip
 from checker.safe_text import looks_like_formula, plain_text, spreadsheet_field
 
 RESULT_FIELDS = ("school_id", "school_name", "level", "criterion", "status", "value")
 
 
-class UnsafeOutputPath(ValueError):
-    """An output path would leave the output folder."""
-
-
-def inside_output(out_dir: Path, relative: str) -> Path:
-    """`out_dir/relative`, refusing any path that resolves outside `out_dir`."""
-    root = out_dir.resolve()
-    target = (root / relative).resolve()
-    if target != root and root not in target.parents:
-        raise UnsafeOutputPath(f"{relative!r} is outside {root}")
-    return target
-
-
 def scorecard_relpath(school_id: str) -> str:
     """Where a school's scorecard goes, relative to the output folder."""
     return f"scorecards/{school_id}.pdf"
-
-
-def prepare_output_dir(out_dir: Path) -> None:
-    """Create the output folders and remove temporary files an interrupted run left behind."""
-    (out_dir / "scorecards").mkdir(parents=True, exist_ok=True)
-    for folder in (out_dir, out_dir / "scorecards"):
-        for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
-            leftover.unlink(missing_ok=True)
 
 
 def value_for_machine(value: Value) -> str:

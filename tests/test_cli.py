@@ -197,20 +197,23 @@ def test_interrupted_run_leaves_no_truncated_pdf_and_a_rerun_completes(tmp_path:
         "--quiet",
     ]
     process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True)
+    staged = out / f".checker-run-{process.pid}" / "scorecards"  # the run's own staging folder
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list((out / "scorecards").glob("*.pdf"))) < 3:
+    while time.monotonic() < deadline and len(list(staged.glob("*.pdf"))) < 3:
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # the whole run, workers included, mid-way
     process.wait()
-    written = list((out / "scorecards").glob("*.pdf"))
-    assert 3 <= len(written) < 45
-    for card in written:
-        assert card.read_bytes().rstrip().endswith(b"%%EOF"), card.name
-        assert pdf_pages(card) == 1
+    assert 3 <= len(list(staged.glob("*.pdf"))) < 45
+    assert not list(out.glob("scorecards/*.pdf")), "a run's outputs appear all at once"
     rerun = run_checker(*command[3:], cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr
-    assert len(list((out / "scorecards").glob("*.pdf"))) == 45
+    cards = list((out / "scorecards").glob("*.pdf"))
+    assert len(cards) == 45
+    for card in cards:
+        assert card.read_bytes().rstrip().endswith(b"%%EOF"), card.name
+    assert pdf_pages(cards[0]) == 1
     assert not list(out.rglob("*.part")), "temporary files must not survive a completed run"
+    assert not list(out.glob(".checker*")), "the dead run's staging folder and lock are gone"
 
 
 def test_running_the_same_semester_twice_succeeds_both_times(tmp_path: Path) -> None:

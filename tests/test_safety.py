@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from rich.console import Console
 
 from checker.chart import trend_svg
+from checker.cli import capped_workers, default_workers
 from checker.context import TrendPoint
 from checker.evaluate import RulebookError, load_rulebook
 from checker.history import SchoolSemester
@@ -208,3 +209,17 @@ def test_atomic_write_cleans_its_temporary_file_on_failure(tmp_path: Path) -> No
         write_atomic(target, b"data")
     assert [p.name for p in tmp_path.iterdir()] == ["folder"]
     assert list(target.iterdir()) == []
+
+
+def test_workers_beyond_the_cores_are_capped_with_a_sentence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cores = default_workers()
+    assert capped_workers(None, False, "en") == cores
+    assert capped_workers(cores + 60, False, "en") == cores
+    said = capsys.readouterr().err
+    assert f"Using {cores} render processes, not {cores + 60}: this machine has" in said
+    assert "--force-workers" in said
+    assert capped_workers(cores + 60, True, "en") == cores + 60  # forced
+    assert capped_workers(1, False, "en") == 1
+    assert capsys.readouterr().err == ""

@@ -1,0 +1,83 @@
+"""`checker run` and its output folder, end to end (issue 15): refusals are one sentence with
+exit 2 and nothing written; two runs into one folder never break each other."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import SAMPLE, check_table, run_checker, school, write_csv
+
+
+def refused(result: subprocess.CompletedProcess[str], says: str) -> None:
+    """Exit 2 with one plain sentence saying `says`."""
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_input_lying_in_the_output_folder_is_never_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    source = write_csv(out / "results.csv", [school()])  # the office saved its table there
+    before = source.read_bytes()
+    result = check_table(source, tmp_path, "--lang", "en")
+    refused(result, "holds files checker did not write (results.csv)")
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["results.csv"]
+    assert not (tmp_path / "h.db").exists()  # nothing written, the history included
+
+
+def test_a_symlinked_scorecards_folder_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / ".08304007.pdf.1.part").write_bytes(b"someone else's")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "scorecards").symlink_to(elsewhere, target_is_directory=True)
+    result = check_table(write_csv(tmp_path / "in.csv", [school()]), tmp_path, "--lang", "en")
+    refused(result, "holds a symbolic link (scorecards)")
+    assert [p.name for p in elsewhere.iterdir()] == [".08304007.pdf.1.part"]
+
+
+def test_a_history_database_inside_the_output_folder_is_refused(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", [school()])
+    result = run_checker(
+        "run", source, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
+        "--db", tmp_path / "out" / "results.csv", "--lang", "en", cwd=tmp_path,
+    )  # fmt: skip
+    refused(result, "is inside the output folder")
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_runs_into_one_folder_both_finish_or_the_second_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "checker", "run", str(SAMPLE / "giong_trom_2026-2027_HK1.csv"),
+        "--semester", "2026-2027/HK1", "--out", str(out), "--db", str(tmp_path / "h.db"),
+        "--date", "2026-11-29", "--quiet", "--lang", "en",
+    ]  # fmt: skip
+    first = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        staging = out / f".checker-run-{first.pid}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and first.poll() is None and not staging.exists():
+            time.sleep(0.05)
+        second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        _, first_err = first.communicate(timeout=300)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, first_err
+    if second.returncode != 0:  # it came while the first was running: refused, nothing broken
+        refused(second, f"is in use by another checker run (process {first.pid})")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert len([name for name in manifest["outputs"] if name.startswith("scorecards/")]) == 45
+    for name, digest in manifest["outputs"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+    assert not list(out.glob(".checker*"))
