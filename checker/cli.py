@@ -203,6 +203,7 @@ def capped_workers(asked: int | None, forced: bool, lang: str) -> int:
     type=click.Choice(["vi", "en"]),
     default="vi",
     show_default=True,
+    is_eager=True,  # known before --date is checked, for its message
     help="Language of the scorecards, summary and messages.",
 )
 @click.option(

@@ -222,6 +222,12 @@ def _lock(out_dir: Path) -> int:
         except FileNotFoundError:
             same = False
         if same:
+            try:
+                os.ftruncate(fd, 0)  # a dead run's pid may be there
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            except OSError as error:
+                _unlock(out_dir, fd)
+                raise OutputRefused(MSG_UNUSABLE, out=out_dir, reason=reason_of(error)) from None
             return fd
         os.close(fd)
 
@@ -320,7 +326,7 @@ def _staging_leftovers(out_dir: Path) -> list[Path]:
     ]
 
 
-def _claim(out_dir: Path, fd: int) -> Staging:
+def _claim(out_dir: Path) -> Staging:
     """With the lock held: check the folder's contents, clear dead runs' staging folders and
     make this run's. Raises OutputRefused when the folder holds what checker did not write."""
     leftovers = _staging_leftovers(out_dir)
@@ -338,8 +344,6 @@ def _claim(out_dir: Path, fd: int) -> Staging:
         raise OutputRefused(MSG_FOREIGN, out=out_dir, files=listed(found.foreign))
     for dead in found.staging:  # we hold the lock: whoever made these has died
         shutil.rmtree(dead)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     folder = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
     folder.mkdir()
     (folder / SCORECARDS).mkdir()
@@ -359,7 +363,7 @@ def claimed_output(out_dir: Path, db_file: Path | None = None) -> Iterator[Stagi
     staging: Staging | None = None
     try:
         try:
-            staging = _claim(out_dir, fd)
+            staging = _claim(out_dir)
         except OSError as error:
             raise OutputRefused(MSG_UNUSABLE, out=out_dir, reason=reason_of(error)) from None
         yield staging

@@ -222,3 +222,13 @@ def test_a_write_failing_mid_run_is_one_sentence_and_leaves_the_previous_outputs
 )
 def test_only_paths_inside_the_folder_are_output_paths(name: str, safe: bool) -> None:
     assert (safe_relative(name) is not None) == safe
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("://", None), ("postgresql://u@h/db", None), ("sqlite:////tmp/h.db", Path("/tmp/h.db"))],
+)
+def test_the_database_file_checked_against_the_output_folder(url: str, expected: object) -> None:
+    from checker.run import database_file
+
+    assert database_file(url) == expected
