@@ -108,7 +108,7 @@ def test_history_prints_names_literally_without_markup_or_escapes() -> None:
     entries = [SchoolSemester(parse_semester("2026-2027/HK1"), name, "thcs", {"website": "met"})]
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=200, color_system="truecolor")
-    console.print(school_table("A1", entries, load_translator("en")))
+    console.print(school_table("A1", entries, load_translator("en"), [], {}))
     shown = buffer.getvalue()
     words = " ".join(shown.split())  # the title may wrap
     assert "Trường [/] [link=http://evil.example]x[/link] (A1)" in words  # not interpreted
