@@ -46,6 +46,7 @@ from checker.inputs import Inputs, load_inputs
 from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
 from checker.outdir import Staging, claimed_output
 from checker.render import Card, chunk_size_for, render_scorecards, render_summary
+from checker.safe_text import plain_values
 from checker.semester import Semester
 from checker.validate import validate_table
 from checker.write import (
@@ -236,8 +237,11 @@ def run_checker(
         )
         district = district_facts(table, intake, results, rulebook, trend)
         # Built lazily, chunk by chunk, as the renderer asks for them: memory stays flat.
-        cards = (scorecard_context(r, rulebook, facts, district, previous, t) for r in results)
-        summary = summary_context(results, rulebook, facts, district, previous, t)
+        cards = (
+            plain_values(scorecard_context(r, rulebook, facts, district, previous, t))
+            for r in results
+        )
+        summary = plain_values(summary_context(results, rulebook, facts, district, previous, t))
 
         summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
         hashes: dict[str, str] = {}

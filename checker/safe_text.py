@@ -9,6 +9,8 @@ terminal as commands. One set of rules, used by every writer and every printer.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 # ANSI/ECMA-48 escape sequences as a whole (so their parameters do not survive as text):
 # CSI (ESC [ or U+009B … final byte), OSC/DCS/APC/PM/SOS strings (up to BEL or ST) and the
@@ -55,3 +57,15 @@ def terminal_text(value: object) -> str:
     sequences or control characters. Rich markup in it is not interpreted as long as it is
     printed with click.echo or wrapped in rich's Text (see history_cli)."""
     return plain_text(str(value))
+
+
+def plain_values(value: Any) -> Any:
+    """A document's context (plain values: mappings, lists, texts, numbers) with every text
+    made plain_text: a name holding U+0007 or an escape sequence prints without it in a PDF."""
+    if isinstance(value, str):
+        return plain_text(value)
+    if isinstance(value, Mapping):
+        return {key: plain_values(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(plain_values(item) for item in value)
+    return value

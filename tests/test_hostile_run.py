@@ -16,7 +16,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import DATED_QUIET, SAMPLE, run_checker, run_semester, school, write_csv
+from conftest import (
+    DATED_QUIET,
+    SAMPLE,
+    pdf_text,
+    run_checker,
+    run_semester,
+    school,
+    write_csv,
+)
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 FORMULA_START = re.compile(r"^\s*[=+\-@\t\r]")
@@ -72,6 +80,15 @@ def test_no_live_formula_or_control_character_in_the_workbook(hostile_run: Path)
             content = archive.read(member)
             assert not re.search(rb"<f[ >]", content), f"a formula in {member}"
             assert not CONTROL.search(content.decode("utf-8", "replace")), member
+
+
+def test_no_control_character_or_escape_in_the_pdfs(hostile_run: Path) -> None:
+    out = hostile_run / "out"
+    for pdf in [*sorted((out / "scorecards").glob("*.pdf")), out / "summary.pdf"]:
+        text = pdf_text(pdf)
+        assert not CONTROL.search(text.replace("\x0c", "")), pdf.name  # form feed: page break
+    assert "click" in pdf_text(out / "scorecards" / "A3.pdf")  # the name, without its escapes
+    assert "[link=http://evil.example]x[/link]" in pdf_text(out / "scorecards" / "A2.pdf")
 
 
 def test_results_json_keeps_the_values_for_machines(hostile_run: Path) -> None:

@@ -51,6 +51,9 @@ def test_data_quality_workbook_is_byte_identical_for_the_same_day(tmp_path: Path
     assert first == second
     times = {info.date_time for info in zipfile.ZipFile(io.BytesIO(first)).infolist()}
     assert times == {(2026, 11, 29, 0, 0, 0)}
+    # Pinned, not merely written within the same second: openpyxl stamps the time of saving.
+    core = zipfile.ZipFile(io.BytesIO(first)).read("docProps/core.xml").decode()
+    assert core.count("2026-11-29T00:00:00Z") == 2  # created and modified
     sheet = load_workbook(io.BytesIO(first)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Mã trường"
