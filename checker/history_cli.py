@@ -228,12 +228,13 @@ def trend_table(
     table = Table(title=t.gettext(N_("Criteria met, by semester")))
     table.add_column(t.gettext(N_("Semester")), no_wrap=True)
     for criterion in criteria:
-        table.add_column(labels.get(criterion, criterion), justify="right")
+        table.add_column(Text(terminal_text(labels.get(criterion, criterion))), justify="right")
     table.add_column(t.gettext(N_("Input file")))
     for entry in trend:
         cells = [rate_cell(entry.rate_for(c), t) for c in criteria]
         run = inputs.get(entry.semester)
-        table.add_row(str(entry.semester), *cells, run.input_label if run else NO_VALUE)
+        file_cell = Text(terminal_text(run.input_label)) if run else NO_VALUE
+        table.add_row(str(entry.semester), *cells, file_cell)
     return table
 
 
@@ -310,7 +311,7 @@ def school_table(
         )
     table.add_column(t.gettext(N_("Semester")), no_wrap=True)
     for criterion in criteria:
-        table.add_column(labels.get(criterion, criterion))
+        table.add_column(Text(terminal_text(labels.get(criterion, criterion))))
     table.add_column(t.gettext(N_("Score")), justify="right")
     before: Mapping[str, str] = {}
     for entry in entries:
