@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench.py [--quick] [--sizes 45,500] [--workers N]
 
-For each district size it writes a synthetic table (checker.synthetic) as CSV, runs the full
+For each district size it writes a synthetic table (bench/synthetic.py) as CSV, runs the full
 `checker run` as a subprocess (imports included, a fresh history database each time), and
 measures wall time and the peak memory of the process tree. The naive baseline renders the same
 scorecard contexts with one plain `HTML(...).write_pdf()` per school in one process
@@ -311,6 +311,7 @@ def format_markdown(report: Mapping[str, Any]) -> str:
         f"{number(naive.get('median_single_card_ms'))} ms).",
         "",
         *one_core_lines(naive, report["machine"].get("cores") or 1),
+        *shortcut_lines(naive),
         *marginal_table(report["marginal"], naive["median_ms_per_scorecard"]),
         "",
         *target_table(report["targets"]),
@@ -340,6 +341,24 @@ def one_core_lines(naive: Mapping[str, Any], cores: int) -> list[str]:
         f"**{number(floor, 3)}** at best.",
         "",
     ]
+
+
+def shortcut_lines(naive: Mapping[str, Any]) -> list[str]:
+    """The renderer's cost per scorecard on one core with the render shortcuts off, each alone
+    and all on, and what each saves against none."""
+    timed = naive.get("shortcut_ms_per_scorecard")
+    if not timed:
+        return []
+    plain = timed["none"]
+    lines = [
+        "Render shortcuts (same cards, same process, one core; median over the measurements):",
+        "",
+        "| shortcuts | ms / scorecard | saved vs none (ms) |",
+        "|---|---:|---:|",
+    ]
+    for label, ms in timed.items():
+        lines.append(f"| {label} | {number(ms)} | {number(plain - ms)} |")
+    return [*lines, ""]
 
 
 def size_table(sizes: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -511,7 +530,7 @@ def measure_command(command: Sequence[str]) -> tuple[float, TreeMemory]:
 
 def write_table(size: int, folder: Path) -> Path:
     """The synthetic district of `size` schools as CSV in `folder`."""
-    from checker.synthetic import generate_district, write_district
+    from synthetic import generate_district, write_district  # bench/synthetic.py
 
     path = folder / f"district_{size}.csv"
     write_district(generate_district(size, seed=SEED), path, semester=SEMESTER)
@@ -589,7 +608,7 @@ def naive_line(measured: Mapping[str, Any]) -> str:
     """One naive measurement, for the progress log."""
     return (
         f"  naive: {measured['mean_ms']:.1f} ms per scorecard; checker's renderer on one core: "
-        f"{measured['batched_ms']:.1f} ms"
+        f"{measured['batched_ms']:.1f} ms; shortcuts off: {measured['shortcut_ms']['none']:.1f} ms"
     )
 
 
@@ -666,20 +685,35 @@ def time_naive(cards: Sequence[dict[str, Any]]) -> list[float]:
     return timings
 
 
-def time_batched(cards: Sequence[dict[str, Any]]) -> float:
+def time_batched(cards: Sequence[dict[str, Any]], shortcuts: frozenset[str] | None = None) -> float:
     """Milliseconds per scorecard of the checker's own renderer on one core: `render_chunk`
     over the same cards, in chunks of the size a province-sized run uses, after the warm-up a
-    render worker does (which also takes the objects alive so far out of the GC's scans)."""
+    render worker does (which also takes the objects alive so far out of the GC's scans).
+
+    `shortcuts` chooses the render shortcuts (default: those verified on the installed
+    WeasyPrint, as `checker run` uses them); a set's first card is rendered untimed."""
     from checker import __version__
-    from checker.render import chunk_size_for, chunked, render_chunk, warm_up
+    from checker.render import chunk_size_for, chunked, render_cards, render_tools, warm_up
 
     warm_up(LANG)
+    tools = render_tools(LANG, shortcuts)
+    render_cards(cards[:1], tools, LANG, __version__)
     size = chunk_size_for(5000)
     start = time.perf_counter()
     for chunk in chunked(cards, size):
-        if len(render_chunk(chunk, LANG, __version__)) != len(chunk):
+        if len(render_cards(chunk, tools, LANG, __version__)) != len(chunk):
             raise RuntimeError("the checker's renderer lost a scorecard")
     return (time.perf_counter() - start) * 1000.0 / len(cards)
+
+
+def time_shortcuts(cards: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Milliseconds per scorecard of the checker's renderer with every render shortcut off
+    ("none"), each one alone, and all of them ("all"), on the same cards in this process."""
+    from checker.render import SHORTCUTS
+
+    sets = {"none": frozenset(), **{name: frozenset({name}) for name in sorted(SHORTCUTS)}}
+    timed = {label: time_batched(cards, chosen) for label, chosen in sets.items()}
+    return {**timed, "all": time_batched(cards, SHORTCUTS)}
 
 
 def naive_main(table: Path, count: int) -> dict[str, Any]:
@@ -694,6 +728,7 @@ def naive_main(table: Path, count: int) -> dict[str, Any]:
         "median_ms": median(timings),
         "mean_ms": statistics.fmean(timings),
         "batched_ms": time_batched(cards),
+        "shortcut_ms": time_shortcuts(cards),
         "weasyprint": weasyprint.__version__,
         "harfbuzz_subset": harfbuzz_subsetting(),
     }
@@ -771,6 +806,7 @@ def summarise_naive(measurements: Sequence[Mapping[str, Any]]) -> dict[str, Any]
     (its total time over its cards, like the marginal cost it is compared with)."""
     per_run = [m["mean_ms"] for m in measurements]
     batched = [m["batched_ms"] for m in measurements if "batched_ms" in m]
+    shortcut_runs = [m["shortcut_ms"] for m in measurements if "shortcut_ms" in m]
     return {
         "cards": measurements[0]["cards"],
         "runs": len(measurements),
@@ -778,6 +814,11 @@ def summarise_naive(measurements: Sequence[Mapping[str, Any]]) -> dict[str, Any]
         "per_run_ms": per_run,
         "median_single_card_ms": median([m["median_ms"] for m in measurements]),
         "batched_ms_per_scorecard": median(batched) if batched else None,
+        "shortcut_ms_per_scorecard": {
+            label: median([run[label] for run in shortcut_runs]) for label in shortcut_runs[0]
+        }
+        if shortcut_runs
+        else None,
     }
 
 

@@ -7,7 +7,7 @@ lets the cards of one chunk share the result of `split_first_line` (WeasyPrint's
 first line of this text in this width" step) when the text, the width and every style
 property that step reads are the same. Measured: 83% of the calls repeat within a chunk of
 24 cards, and a card takes about 13% less CPU, with byte-identical PDFs (tests/test_render.py
-renders the sample district both ways and compares the bytes).
+renders the sample district both ways and compares the pages and the bytes).
 
 This patches a WeasyPrint internal, so it is kept narrow:
 - it is active only inside the `with` block (render_chunk holds the process's render lock
@@ -16,7 +16,10 @@ This patches a WeasyPrint internal, so it is kept narrow:
 - the key holds every style property `weasyprint.text.line_break` reads, and the layouts it
   shares are never changed after the split for our stylesheets (WeasyPrint only rewrites a
   line's layout for `text-overflow: ellipsis` and `block-ellipsis`, which print.css does not
-  use; a test checks that). pyproject.toml pins the WeasyPrint versions this was checked on.
+  use; a test checks that);
+- it is used only on the WeasyPrint versions it was verified on (render.SHORTCUT_VERIFIED_ON),
+  and a test reads the style keys that `weasyprint.text.line_break` reads on the installed
+  version and fails when one is missing from LINE_STYLE_PROPERTIES.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 # Every style property weasyprint/text/line_break.py and fonts.get_font_description read while
-# splitting a line (WeasyPrint 68-70): two styles equal on these lay out a text identically.
+# splitting a line (WeasyPrint 70): two styles equal on these lay out a text identically.
 LINE_STYLE_PROPERTIES = (
     "direction",
     "font_family",

@@ -6,11 +6,15 @@ serves `data:` URLs and files under the project's `templates/` folder and refuse
 else (no network, no `file://` outside templates), whatever a cell contains.
 
 Speed: many scorecards are laid out as ONE WeasyPrint document (one stylesheet parse, one font
-setup) and its pages are then split into one PDF per school. Within a chunk, the scorecards'
-XHTML is parsed by expat and equal lines share their layout (checker.line_cache); both give
-byte-identical PDFs (tests/test_render.py). Chunks of scorecards go to any
+setup) and its pages are then split into one PDF per school. Chunks of scorecards go to any
 `concurrent.futures.Executor` (a process pool here, a Dask client's executor on a cluster).
 WeasyPrint is imported inside functions so that importing this module stays cheap.
+
+Three further shortcuts lean on WeasyPrint internals (see SHORTCUT_VERIFIED_ON): the
+scorecards' XHTML parsed by expat (`xhtml_tree`), equal lines sharing their layout within a
+chunk (`shared_lines`, checker.line_cache), and a trimmed user-agent stylesheet (`lean_ua`).
+Each is used only on the WeasyPrint versions it was verified on; elsewhere the plain path
+(WeasyPrint's public API alone) renders the same pages, a little slower.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ import functools
 import gc
 import io
 import itertools
+import logging
 import math
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -47,6 +53,49 @@ if TYPE_CHECKING:
     from weasyprint.text.fonts import FontConfiguration
 
 Card = Mapping[str, Any]  # one scorecard's context: plain values only
+
+# The WeasyPrint major versions each shortcut was verified on: tests/test_render.py renders the
+# sample district with every shortcut off and with each one on, and compares the pages' text
+# and box positions (the line cache's key is also checked against what WeasyPrint's line
+# breaking reads). On any other version the shortcut is off and the plain path runs.
+SHORTCUT_VERIFIED_ON: Mapping[str, frozenset[int]] = MappingProxyType(
+    {
+        # LeanHTML.from_tree: an expat-parsed tree set up the way HTML.__init__ sets up its own
+        "xhtml_tree": frozenset({70}),
+        # checker.line_cache: a memo in front of weasyprint.layout.inline.split_first_line
+        "shared_lines": frozenset({70}),
+        # LeanHTML._ua_stylesheets: templates/ua.css instead of WeasyPrint's HTML5 UA sheet
+        "lean_ua": frozenset({70}),
+    }
+)
+SHORTCUTS = frozenset(SHORTCUT_VERIFIED_ON)
+
+
+def weasyprint_major(version: str) -> int | None:
+    """The major number of a WeasyPrint version string ("70.0" -> 70); None if unreadable."""
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def verified_shortcuts(version: str) -> frozenset[str]:
+    """The shortcuts verified on this WeasyPrint version (see SHORTCUT_VERIFIED_ON)."""
+    major = weasyprint_major(version)
+    return frozenset(name for name, majors in SHORTCUT_VERIFIED_ON.items() if major in majors)
+
+
+@functools.cache
+def installed_shortcuts() -> frozenset[str]:
+    """The shortcuts verified on the installed WeasyPrint; says once (debug) which are off."""
+    import weasyprint
+
+    enabled = verified_shortcuts(weasyprint.__version__)
+    if enabled != SHORTCUTS:
+        logging.getLogger(__name__).debug(
+            "WeasyPrint %s: render shortcuts %s not verified on this version, plain path used",
+            weasyprint.__version__,
+            ", ".join(sorted(SHORTCUTS - enabled)),
+        )
+    return enabled
 
 
 class BlockedFetch(ValueError):
@@ -118,22 +167,26 @@ class RenderTools:
     font_config: FontConfiguration
     stylesheet: CSS
     fetcher: Any
-    html_class: type  # weasyprint.HTML with the project's trimmed user-agent stylesheet
+    html_class: type  # weasyprint.HTML, with the shortcuts' hooks (see lean_html_class)
+    shortcuts: frozenset[str]  # the shortcuts in use (see SHORTCUT_VERIFIED_ON)
     # WeasyPrint (Pango, fontconfig) is not thread-safe: one render at a time per process, so a
     # thread pool given as the executor is safe (processes are what give parallelism).
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @functools.cache
-def render_tools(lang: str) -> RenderTools:
+def render_tools(lang: str, shortcuts: frozenset[str] | None = None) -> RenderTools:
     """The per-process render tools for a language, built once per process.
 
-    Cached on purpose: one FontConfiguration shared by every render keeps memory flat
-    (WeasyPrint's memory grows across renders otherwise) and the stylesheet is parsed once.
+    `shortcuts` defaults to those verified on the installed WeasyPrint (the tests and the
+    bench choose their own). Cached on purpose: one FontConfiguration shared by every render
+    keeps memory flat (WeasyPrint's memory grows across renders otherwise) and the stylesheet
+    is parsed once.
     """
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    chosen = installed_shortcuts() if shortcuts is None else shortcuts
     fetcher = make_safe_fetcher(str(paths.TEMPLATES_DIR))
     font_config = FontConfiguration()
     stylesheet = CSS(
@@ -141,35 +194,32 @@ def render_tools(lang: str) -> RenderTools:
         url_fetcher=fetcher,
         font_config=font_config,
     )
-    user_agent = CSS(
-        filename=str(paths.TEMPLATES_DIR / "ua.css"), url_fetcher=fetcher, font_config=font_config
-    )
+    user_agent = None
+    if "lean_ua" in chosen:
+        ua_path = str(paths.TEMPLATES_DIR / "ua.css")
+        user_agent = CSS(filename=ua_path, url_fetcher=fetcher, font_config=font_config)
     return RenderTools(
         template_environment(load_translator(lang)),
         font_config,
         stylesheet,
         fetcher,
         lean_html_class(user_agent),
+        chosen,
     )
 
 
-def lean_html_class(user_agent: CSS) -> type:
-    """weasyprint.HTML using `templates/ua.css` instead of WeasyPrint's full UA stylesheet.
-
-    `_ua_stylesheets` is WeasyPrint's own hook for the UA stylesheet, and `from_tree` repeats
-    what HTML.__init__ sets up: both lean on WeasyPrint's internals, so the version range in
-    pyproject.toml is kept narrow and every render test goes through them.
-    """
+def lean_html_class(user_agent: CSS | None) -> type:
+    """weasyprint.HTML with the hooks of two shortcuts (used only where verified):
+    `from_tree` (the `xhtml_tree` shortcut) builds a document from a tree parsed elsewhere, and,
+    given `user_agent`, `_ua_stylesheets` (WeasyPrint's own hook for the UA stylesheet) returns
+    `templates/ua.css` instead of WeasyPrint's full HTML5 UA stylesheet (`lean_ua`)."""
     from weasyprint import HTML
 
-    class LeanHTML(HTML):
-        def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
-            return [user_agent]
-
+    class TreeHTML(HTML):
         @classmethod
-        def from_tree(cls, root: Any, base_url: str, url_fetcher: Any) -> LeanHTML:
+        def from_tree(cls, root: Any, base_url: str, url_fetcher: Any) -> TreeHTML:
             """A document from an element tree parsed elsewhere: what HTML.__init__ sets up
-            after its own parse (WeasyPrint 70; tests compare the PDFs of both ways)."""
+            after its own parse (checked on the versions in SHORTCUT_VERIFIED_ON)."""
             import cssselect2
 
             document = cls.__new__(cls)
@@ -181,6 +231,13 @@ def lean_html_class(user_agent: CSS) -> type:
             )
             document.etree_element = document.wrapper_element.etree_element
             return document
+
+    if user_agent is None:
+        return TreeHTML
+
+    class LeanHTML(TreeHTML):
+        def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+            return [user_agent]
 
     return LeanHTML
 
@@ -204,9 +261,10 @@ def xhtml_tree(html: str) -> Any | None:
 def html_to_document(html: str, tools: RenderTools, xhtml: bool = False) -> Any:
     """Lay out HTML with the project's stylesheet; returns a WeasyPrint Document.
 
-    With `xhtml`, a well-formed document is parsed by expat (see xhtml_tree)."""
+    With `xhtml`, a well-formed document is parsed by expat (see xhtml_tree) where that
+    shortcut is in use."""
     base_url = str(paths.TEMPLATES_DIR) + os.sep
-    tree = xhtml_tree(html) if xhtml else None
+    tree = xhtml_tree(html) if xhtml and "xhtml_tree" in tools.shortcuts else None
     if tree is not None:
         source = tools.html_class.from_tree(tree, base_url, tools.fetcher)  # type: ignore[attr-defined]
     else:
@@ -281,9 +339,16 @@ def render_chunk(cards: Sequence[Card], lang: str, version: str) -> list[tuple[s
 
     A top-level function of plain arguments, so any Executor (process pool, Dask) can run it.
     """
-    tools = render_tools(lang)
+    return render_cards(cards, render_tools(lang), lang, version)
+
+
+def render_cards(
+    cards: Sequence[Card], tools: RenderTools, lang: str, version: str
+) -> list[tuple[str, bytes]]:
+    """render_chunk with the given render tools (and so the given shortcuts)."""
     ids = [card["school"]["id"] for card in cards]
-    with tools.lock, collector_paused(), shared_line_layouts():
+    lines = shared_line_layouts() if "shared_lines" in tools.shortcuts else contextlib.nullcontext()
+    with tools.lock, collector_paused(), lines:
         pdfs = chunk_pdfs(scorecards_html(tools.env, cards, lang, version), ids, tools, version)
     return list(zip(ids, pdfs, strict=True))
 

@@ -247,3 +247,20 @@ def test_error_path_figures_and_their_verdict() -> None:
     assert "missing file" not in bench.format_markdown(report)  # not measured: left out
     report["error_path"] = figures
     assert line in bench.format_markdown(report)
+
+
+def test_shortcut_figures_are_medians_and_savings_against_none() -> None:
+    runs = [
+        {"none": 70.0, "lean_ua": 68.0, "all": 64.0},
+        {"none": 72.0, "lean_ua": 69.0, "all": 66.0},
+        {"none": 90.0, "lean_ua": 80.0, "all": 75.0},
+    ]
+    naive = bench.summarise_naive(
+        [{"cards": 45, "mean_ms": 150.0, "median_ms": 140.0, "shortcut_ms": r} for r in runs]
+    )
+    assert naive["shortcut_ms_per_scorecard"] == {"none": 72.0, "lean_ua": 69.0, "all": 66.0}
+    lines = bench.shortcut_lines(naive)
+    assert "| lean_ua | 69.0 | 3.0 |" in lines
+    assert "| all | 66.0 | 6.0 |" in lines
+    without = bench.summarise_naive([{"cards": 1, "mean_ms": 1.0, "median_ms": 1.0}])
+    assert bench.shortcut_lines(without) == []

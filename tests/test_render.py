@@ -5,25 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import http.server
+import inspect
+import io
+import re
+import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
+from xml.etree import ElementTree
 
 import pytest
 from conftest import SAMPLE, check_table, pdf_pages, pdf_text, school, write_csv
 from pypdf import PdfReader
 
 from checker.render import (
-    html_to_document,
+    SHORTCUTS,
+    Card,
     html_to_pdf,
+    installed_shortcuts,
+    render_cards,
     render_chunk,
     render_scorecards,
     render_tools,
     scorecards_html,
-    split_by_card,
-    split_pdf,
+    verified_shortcuts,
     xhtml_tree,
 )
 from checker.run import first_semester_cards
@@ -43,7 +50,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def loopback() -> Iterator[tuple[str, list[str]]]:
     """A loopback HTTP server on a free port; yields its base URL and the requests it saw."""
     seen: list[str] = []
@@ -74,14 +81,22 @@ def hostile_rows(base: str) -> list[dict[str, str]]:
     ]
 
 
+@pytest.fixture(scope="module")
+def hostile_run(loopback: tuple[str, list[str]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`checker run` on the hostile rows (one run shared by the tests below); returns the
+    scorecards' folder."""
+    base, _ = loopback
+    folder = tmp_path_factory.mktemp("hostile")
+    result = check_table(write_csv(folder / "s.csv", hostile_rows(base)), folder)
+    assert result.returncode == 0, result.stderr
+    return folder / "out" / "scorecards"
+
+
 def test_hostile_cells_print_as_text_and_fetch_nothing(
-    tmp_path: Path, loopback: tuple[str, list[str]]
+    hostile_run: Path, loopback: tuple[str, list[str]]
 ) -> None:
     base, seen = loopback
-    source = write_csv(tmp_path / "s.csv", hostile_rows(base))
-    result = check_table(source, tmp_path)
-    assert result.returncode == 0, result.stderr
-    card = tmp_path / "out" / "scorecards" / "A1.pdf"
+    card = hostile_run / "A1.pdf"
     text = " ".join(pdf_text(card).split())
     assert "<script>alert(1)</script> {{ 7*7 }}" in text
     assert "</script> 49 Trường" not in text  # the template syntax was not evaluated
@@ -94,13 +109,13 @@ def test_hostile_cells_print_as_text_and_fetch_nothing(
     assert b"root:" not in raw
 
 
-def test_only_http_websites_become_links(tmp_path: Path, loopback: tuple[str, list[str]]) -> None:
-    base, seen = loopback
-    source = write_csv(tmp_path / "s.csv", hostile_rows(base))
-    assert check_table(source, tmp_path).returncode == 0
+def test_only_http_websites_become_links(
+    hostile_run: Path, loopback: tuple[str, list[str]]
+) -> None:
+    _, seen = loopback
 
     def links(name: str) -> set[str]:
-        page = PdfReader(tmp_path / "out" / "scorecards" / name).pages[0]
+        page = PdfReader(hostile_run / name).pages[0]
         annotations = [a.get_object() for a in page.get("/Annots", [])]
         return {str(a["/A"]["/URI"]) for a in annotations if "/A" in a and "/URI" in a["/A"]}
 
@@ -109,10 +124,8 @@ def test_only_http_websites_become_links(tmp_path: Path, loopback: tuple[str, li
     assert seen == []
 
 
-def test_a_very_long_name_keeps_the_scorecard_on_one_page(tmp_path: Path) -> None:
-    source = write_csv(tmp_path / "s.csv", [school(school_name="Trường " + "Rất Dài " * 60)])
-    assert check_table(source, tmp_path).returncode == 0
-    card = tmp_path / "out" / "scorecards" / "08304007.pdf"
+def test_a_very_long_name_keeps_the_scorecard_on_one_page(hostile_run: Path) -> None:
+    card = hostile_run / "A2.pdf"  # named "Trường Rất Dài Rất Dài ..." (60 times)
     assert pdf_pages(card) == 1
     assert "…" in pdf_text(card)
 
@@ -179,32 +192,166 @@ def test_rendering_leaves_the_garbage_collector_as_it_was(tmp_path: Path, enable
     assert all(pdf.startswith(b"%PDF") for _, pdf in pdfs)
 
 
-def plain_render(cards: list[dict[str, object]]) -> list[tuple[str, bytes]]:
-    """A chunk rendered without the batch shortcuts of render_chunk: WeasyPrint's own HTML5
-    parser, no line layouts shared between cards, the collector left alone."""
-    tools = render_tools("vi")
-    ids = [str(card["school"]["id"]) for card in cards]  # type: ignore[index]
-    with tools.lock:
-        document = html_to_document(scorecards_html(tools.env, cards, "vi", "0"), tools)
-        pdfs = split_pdf(bytes(document.write_pdf()), split_by_card(document, ids), "0")
-    return list(zip(ids, pdfs, strict=True))
+def render_with(cards: Sequence[Card], shortcuts: Iterable[str]) -> list[tuple[str, bytes]]:
+    """The cards rendered as render_chunk does, in chunks of 24, with just these shortcuts."""
+    tools = render_tools("vi", frozenset(shortcuts))
+    return [
+        pdf
+        for start in range(0, len(cards), 24)
+        for pdf in render_cards(cards[start : start + 24], tools, "vi", "0")
+    ]
 
 
-def test_batch_shortcuts_give_the_same_bytes_on_the_sample_district() -> None:
-    # expat instead of the HTML5 parser, and line layouts shared between the cards of a chunk,
-    # must not change a single byte of any school's PDF.
+Box = tuple[str, str, float, float, float, float]  # kind (block/line/word), text, x0, y0, x1, y1
+
+
+def page_boxes(pdfs: Sequence[bytes], folder: Path) -> list[tuple[str, list[Box]]]:
+    """Every page of the given PDFs, in order: its size and the boxes of its text blocks,
+    lines and words with their text, as poppler's `pdftotext -bbox-layout` reads them."""
+    import pikepdf
+
+    whole = folder / "pages.pdf"
+    with pikepdf.new() as merged:
+        for pdf in pdfs:
+            with pikepdf.open(io.BytesIO(pdf)) as one:
+                merged.pages.extend(one.pages)
+        merged.save(whole)
+    layout = folder / "pages.html"
+    subprocess.run(["pdftotext", "-bbox-layout", str(whole), str(layout)], check=True)
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    pages = []
+    for page in ElementTree.parse(layout).getroot().iter(f"{xhtml}page"):
+        boxes = [
+            (
+                element.tag.removeprefix(xhtml),
+                "".join(element.itertext()).strip(),
+                *(round(float(element.attrib[k]), 2) for k in ("xMin", "yMin", "xMax", "yMax")),
+            )
+            for element in page.iter()
+            if element.tag.removeprefix(xhtml) in ("block", "line", "word")
+        ]
+        pages.append((f"{page.attrib['width']}x{page.attrib['height']}", boxes))
+    return pages  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def sample_cards() -> list[dict[str, object]]:
+    """The sample district's 45 scorecard contexts."""
     cards = cards_from_table(SAMPLE / "giong_trom_2026-2027_HK1.xlsx")
     assert len(cards) == 45
-    for start in range(0, 45, 24):
-        chunk = cards[start : start + 24]
-        assert render_chunk(chunk, "vi", "0") == plain_render(chunk)
+    return cards
 
 
-def test_batch_shortcuts_give_the_same_bytes_for_hostile_and_long_cells(tmp_path: Path) -> None:
+Rendered = Callable[[Iterable[str]], list[tuple[str, bytes]]]
+
+
+@pytest.fixture(scope="module")
+def sample_rendered(sample_cards: list[dict[str, object]]) -> Rendered:
+    """The sample district rendered with the given shortcuts (each set rendered once)."""
+    done: dict[frozenset[str], list[tuple[str, bytes]]] = {}
+
+    def rendered(shortcuts: Iterable[str]) -> list[tuple[str, bytes]]:
+        key = frozenset(shortcuts)
+        if key not in done:
+            done[key] = render_with(sample_cards, key)
+        return done[key]
+
+    return rendered
+
+
+@pytest.fixture(scope="module")
+def plain_pages(
+    sample_rendered: Rendered, tmp_path_factory: pytest.TempPathFactory
+) -> list[tuple[str, list[Box]]]:
+    """The sample district's pages rendered with every shortcut off: WeasyPrint's public API."""
+    rendered = sample_rendered(())
+    pages = page_boxes([pdf for _, pdf in rendered], tmp_path_factory.mktemp("plain"))
+    assert len(pages) == 45
+    return pages
+
+
+def unverified(shortcuts: Iterable[str]) -> pytest.MarkDecorator:
+    """Expected to fail (not strictly) where a shortcut is not verified on the installed
+    WeasyPrint: the plain path renders there, and the test tells whether it could be added to
+    render.SHORTCUT_VERIFIED_ON."""
+    missing = set(shortcuts) - installed_shortcuts()
+    return pytest.mark.xfail(bool(missing), reason=f"not verified: {missing}", strict=False)
+
+
+@pytest.mark.parametrize(
+    "shortcuts",
+    [pytest.param((name,), id=name, marks=unverified((name,))) for name in sorted(SHORTCUTS)]
+    + [pytest.param(tuple(sorted(SHORTCUTS)), id="all", marks=unverified(SHORTCUTS))],
+)
+def test_each_shortcut_lays_out_the_sample_district_as_the_plain_path(
+    sample_cards: list[dict[str, object]],
+    sample_rendered: Rendered,
+    plain_pages: list[tuple[str, list[Box]]],
+    shortcuts: tuple[str, ...],
+    tmp_path: Path,
+) -> None:
+    rendered = sample_rendered(shortcuts)
+    assert [school_id for school_id, _ in rendered] == [c["school"]["id"] for c in sample_cards]  # type: ignore[index]
+    pages = page_boxes([pdf for _, pdf in rendered], tmp_path)
+    assert len(pages) == len(plain_pages)
+    for number, (page, plain) in enumerate(zip(pages, plain_pages, strict=True), start=1):
+        assert page == plain, f"page {number} differs with {shortcuts}"
+
+
+@pytest.mark.xfail(
+    not {"xhtml_tree", "shared_lines"} <= installed_shortcuts(), reason="not verified"
+)
+def test_parsing_and_line_shortcuts_do_not_change_a_byte(
+    sample_rendered: Rendered, tmp_path: Path
+) -> None:
+    # expat instead of the HTML5 parser, and line layouts shared between the cards of a chunk,
+    # must not change a single byte of any school's PDF (hostile and long cells included).
+    lean = SHORTCUTS - {"xhtml_tree", "shared_lines"}
+    assert sample_rendered(SHORTCUTS) == sample_rendered(lean)
     rows = hostile_rows("http://127.0.0.1:9")
     rows.append(school(school_id="A3", school_name="Trường " + "Rất Dài " * 60))  # same text
     cards = cards_from_table(write_csv(tmp_path / "s.csv", rows))
-    assert render_chunk(cards, "vi", "0") == plain_render(cards)
+    assert render_with(cards, SHORTCUTS) == render_with(cards, lean)
+
+
+def test_shortcuts_are_used_only_on_the_weasyprint_versions_they_were_verified_on() -> None:
+    import weasyprint
+
+    assert verified_shortcuts("70.0") == SHORTCUTS
+    assert verified_shortcuts("71.0") == frozenset()  # the next major: plain path until verified
+    assert verified_shortcuts("69.2") == frozenset()
+    assert verified_shortcuts("not a version") == frozenset()
+    assert installed_shortcuts() == verified_shortcuts(weasyprint.__version__)
+    assert render_tools("vi").shortcuts == installed_shortcuts()
+
+
+def test_the_plain_path_renders_without_weasyprint_internals(tmp_path: Path) -> None:
+    # With every shortcut off, nothing of WeasyPrint is replaced or bypassed.
+    from weasyprint import HTML
+    from weasyprint.layout import inline
+
+    tools = render_tools("vi", frozenset())
+    assert "_ua_stylesheets" not in vars(tools.html_class)
+    assert tools.html_class.__mro__[1] is HTML
+    original = inline.split_first_line
+    ((school_id, pdf),) = render_cards(cards_for(tmp_path)[:1], tools, "vi", "0")
+    assert inline.split_first_line is original
+    assert school_id == "S0" and pdf.startswith(b"%PDF")
+
+
+def test_line_cache_key_holds_every_style_property_that_line_breaking_reads() -> None:
+    # Read from the installed WeasyPrint's own code, not from our copy: a property WeasyPrint
+    # starts to read when it splits a line must be in the key, or equal keys could share a
+    # layout that differs.
+    from weasyprint.text import fonts, line_break
+
+    from checker.line_cache import LINE_STYLE_PROPERTIES
+
+    source = inspect.getsource(line_break) + inspect.getsource(fonts)
+    read = set(re.findall(r"""style\[\s*['"](\w+)['"]\s*\]""", source))
+    read |= set(re.findall(r"""style\.get\(\s*['"](\w+)['"]""", source))
+    assert len(read) >= 20, f"WeasyPrint no longer reads style['...'] there ({read}): check by hand"
+    assert read - set(LINE_STYLE_PROPERTIES) == set()
 
 
 def test_a_control_character_in_a_cell_falls_back_to_the_html5_parser(tmp_path: Path) -> None:
@@ -244,7 +391,7 @@ def test_stylesheets_avoid_what_would_change_a_shared_line_layout() -> None:
         assert "block-ellipsis" not in css
 
 
-class FakeStyle(dict):  # type: ignore[type-arg]
+class FakeStyle(dict[str, object]):
     """A computed style as line splitting sees it: properties by name, and a font_config."""
 
     font_config = object()
