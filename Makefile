@@ -27,13 +27,13 @@ run: install ## Check the sample district: three semesters into one history, sco
 	$(PY) -m checker run $(SAMPLE)_2026-2027_HK1.xlsx --semester 2026-2027/HK1 --out $(OUT)/2026-2027_HK1 --db $(DB)
 	$(PY) -m checker history --db $(DB)
 
-test: install lint ## Lint, type-check and run the tests
-	$(PY) -m pytest
+test: install lint ## Lint, type-check and run the tests (in parallel, one worker per core)
+	$(PY) -m pytest -n auto --dist loadfile
 
-lint: install ## ruff (lint + format check) and mypy
+lint: install ## ruff (lint + format check) and mypy (package, tests and bench)
 	$(VENV)/bin/ruff check checker tests bench
 	$(VENV)/bin/ruff format --check checker tests bench
-	$(VENV)/bin/mypy checker
+	$(VENV)/bin/mypy checker tests bench
 
 format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format checker tests bench

@@ -1,4 +1,4 @@
-"""Regenerate the sample tables in sample_data/ from checker.synthetic.
+"""Regenerate the sample tables in sample_data/ from bench/synthetic.py.
 
     .venv/bin/python bench/make_sample_data.py [--out DIR]
 
@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from checker.paths import SAMPLE_DATA_DIR
-from checker.synthetic import generate_district, write_district
+from synthetic import generate_district, write_district  # bench/synthetic.py
+
+SAMPLE_DATA_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
 N_SCHOOLS = 45
 # The seed whose district tells a good story: every criterion has schools that meet it, schools

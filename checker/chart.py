@@ -14,7 +14,7 @@ from typing import Any
 
 from checker.context import TrendPoint, text_in
 from checker.i18n import Translator
-from checker.model import Rulebook
+from checker.model import Rulebook, share
 
 
 def short_semester(label: str) -> str:
@@ -39,7 +39,8 @@ def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) ->
     from matplotlib.figure import Figure
 
     semesters = sorted({p.semester for p in trend})
-    rates = {(p.semester, p.criterion): 100 * p.met / p.applicable for p in trend if p.applicable}
+    shares = {(p.semester, p.criterion): share(p.met, p.applicable) for p in trend}
+    rates = {key: 100 * value for key, value in shares.items() if value is not None}
     with matplotlib.rc_context(
         {
             "svg.fonttype": "none",

@@ -14,12 +14,14 @@ import datetime as dt
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import click
 
+from checker.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from checker.safe_text import terminal_text
 
 if TYPE_CHECKING:
@@ -27,6 +29,32 @@ if TYPE_CHECKING:
 
 EXIT_UNUSABLE_INPUT = 2
 EXIT_STORE_FAILED = 1
+
+Decorated = TypeVar("Decorated", bound=Callable[..., Any])
+
+
+def lang_option(what: str) -> Callable[[Decorated], Decorated]:
+    """The --lang option of every command; `what` says what the language applies to."""
+    return click.option(
+        "--lang",
+        type=click.Choice(list(LANGUAGES)),
+        default=DEFAULT_LANGUAGE,
+        show_default=True,
+        is_eager=True,  # known before the other options are checked, for their messages
+        help=f"Language of {what}.",
+    )
+
+
+def db_option(command: Decorated) -> Decorated:
+    """The --db option of every command that reads or writes the history database."""
+    return click.option(
+        "--db",
+        "db",
+        metavar="PATH_OR_URL",
+        default=None,
+        help="History database: a SQLite file or an SQLAlchemy URL "
+        "[default: $CHECKER_DB, else checker.db in the working folder].",
+    )(command)
 
 
 def default_workers() -> int:
@@ -198,14 +226,7 @@ def capped_workers(asked: int | None, forced: bool, lang: str) -> int:
     show_default=True,
     help="Output folder (created if needed).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["vi", "en"]),
-    default="vi",
-    show_default=True,
-    is_eager=True,  # known before --date is checked, for its message
-    help="Language of the scorecards, summary and messages.",
-)
+@lang_option("the scorecards, summary and messages")
 @click.option(
     "--rules",
     "rules_path",
@@ -222,12 +243,7 @@ def capped_workers(asked: int | None, forced: bool, lang: str) -> int:
     help="Issuing office settings TOML (default: office.toml in this folder if there is one, "
     "else the example shipped with checker).",
 )
-@click.option(
-    "--db",
-    default=None,
-    help="History database: a SQLite file or an SQLAlchemy URL "
-    "(default: $CHECKER_DB, else checker.db in this folder).",
-)
+@db_option
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -348,7 +364,6 @@ def run_with_progress(
         office_path=settings.office_path,
         db_url=database_url(db, os.environ),
         day=day,
-        workers=workers,
         replace=replace,
         suite_path=settings.suite_path,
     )
@@ -435,13 +450,7 @@ def rejected_reason(code: str, t: Any) -> str:
 
 @cli.command()
 @click.argument("out_path", metavar="OUT.xlsx", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--lang",
-    type=click.Choice(["vi", "en"]),
-    default="vi",
-    show_default=True,
-    help="Language of the instructions sheet.",
-)
+@lang_option("the instructions sheet")
 def template(out_path: Path, lang: str) -> None:
     """Write the blank intake workbook the office sends to schools.
 

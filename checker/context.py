@@ -23,6 +23,7 @@ from checker.model import (
     Rulebook,
     SchoolResult,
     Value,
+    share,
 )
 from checker.validate import PROBLEM_TEXTS
 
@@ -55,7 +56,6 @@ class RunFacts:
     day: dt.date
     checker_version: str
     office: Mapping[str, str]
-    input_name: str
 
 
 @dataclass(frozen=True)
@@ -164,13 +164,6 @@ def value_lines(result: SchoolResult, criterion: Criterion, t: Translator) -> li
     return lines
 
 
-def rate_text(met: int, applicable: int, t: Translator) -> str:
-    """'44/45 (97,8%)', or '–' when no school is concerned."""
-    if not applicable:
-        return "–"
-    return f"{met}/{applicable} ({t.percent(met / applicable)})"
-
-
 def progress_text(previous: str | None, current: str, t: Translator) -> str:
     """The change since last semester for one criterion, with the earlier status."""
     change = progress(previous, current)
@@ -204,11 +197,12 @@ def overall_texts(
     result: SchoolResult, previous: PreviousRun | None, rulebook: Rulebook, t: Translator
 ) -> dict[str, str]:
     """The headline result and the progress line for one school's scorecard."""
-    if result.applicable:
+    score = result.score
+    if score is not None:
         headline = t.gettext("Overall: %(met)s of %(applicable)s criteria met (%(rate)s)") % {
             "met": result.met,
             "applicable": result.applicable,
-            "rate": t.percent(result.met / result.applicable),
+            "rate": t.percent(score),
         }
     else:
         headline = t.gettext("Overall: no criterion could be assessed (school level unknown)")
@@ -229,7 +223,8 @@ def previous_overall_text(
     ids = [c.id for c in rulebook.criteria]
     applicable = [before[c] for c in ids if c in before and before[c] != "not_applicable"]
     met = sum(s == "met" for s in applicable)
-    rate = t.percent(met / len(applicable)) if applicable else "–"
+    score = share(met, len(applicable))
+    rate = t.percent(score) if score is not None else "–"
     return t.gettext("Last semester (%(semester)s): %(met)s of %(applicable)s met (%(rate)s)") % {
         "semester": previous.semester,
         "met": met,
@@ -248,7 +243,7 @@ def criterion_row(
     t: Translator,
 ) -> dict[str, Any]:
     """One row of a scorecard's criteria table; `bases` numbers the legal bases cited."""
-    met, applicable = district.rates.get(criterion.id, (0, 0))
+    district_rate = share(*district.rates.get(criterion.id, (0, 0)))
     if previous is None:
         change = "—"
     elif status == "not_applicable":
@@ -265,7 +260,7 @@ def criterion_row(
         "value_lines": value_lines(result, criterion, t) if status != "not_applicable" else [],
         "target": t.gettext("target %(target)s")
         % {"target": t.percent(criterion.target / 100, digits=0)},
-        "district": t.percent(met / applicable) if applicable else "–",
+        "district": t.percent(district_rate) if district_rate is not None else "–",
         "progress": change,
         "todo": todo_text(criterion, status, t),
         "basis_ref": bases.index(text_in(criterion.legal_basis, t.lang)) + 1
@@ -384,15 +379,15 @@ def summary_criterion_row(
 ) -> dict[str, Any]:
     """One criterion's district result against the plan's target."""
     met, applicable = district.rates.get(criterion.id, (0, 0))
-    rate = met / applicable if applicable else 0.0
-    reached = bool(applicable) and rate * 100 >= criterion.target
+    rate = share(met, applicable)
+    reached = rate is not None and rate * 100 >= criterion.target
     missing = sum(
         v.status == "missing" for r in results for v in r.verdicts if v.criterion_id == criterion.id
     )
     label = text_in(criterion.label, t.lang)
     target = t.percent(criterion.target / 100, digits=0)
     schools = t.gettext("%(met)s/%(applicable)s schools") % {"met": met, "applicable": applicable}
-    rate_shown = t.percent(rate) if applicable else "–"
+    rate_shown = t.percent(rate) if rate is not None else "–"
     previous_text = t.gettext("not recorded") if previous is None else before.get(criterion.id, "–")
     return {
         "label": label,

@@ -45,7 +45,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from checker.i18n import N_
-from checker.model import InputError, SchoolResult, Status, Verdict
+from checker.model import InputError, SchoolResult, Status, Verdict, share
 from checker.semester import Semester, parse_semester, previous
 
 DEFAULT_DB_FILE = "checker.db"
@@ -174,7 +174,7 @@ class CriterionRate:
     @property
     def rate(self) -> float | None:
         """met / applicable, or None when the criterion applied to no school."""
-        return self.met / self.applicable if self.applicable else None
+        return share(self.met, self.applicable)
 
 
 @dataclass(frozen=True)
@@ -600,7 +600,7 @@ def score_of(statuses: Mapping[str, str]) -> float | None:
     """met / applicable for one school's statuses; None when no criterion applies."""
     applicable = sum(s in APPLICABLE_STATUSES for s in statuses.values())
     met = sum(s == "met" for s in statuses.values())
-    return met / applicable if applicable else None
+    return share(met, applicable)
 
 
 def progress(previous_status: str | None, current_status: str) -> Progress:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from checker.cli import db_option, lang_option
 from checker.history import (
     CriterionRate,
     RunRecord,
@@ -31,8 +32,6 @@ from checker.history import (
     trend_criteria,
 )
 from checker.i18n import (
-    DEFAULT_LANGUAGE,
-    LANGUAGES,
     N_,
     STATUS_WORDS,
     Translator,
@@ -49,14 +48,7 @@ MIN_PIPE_WIDTH = 160
 
 
 @click.command("history")
-@click.option(
-    "--db",
-    "db",
-    metavar="PATH_OR_URL",
-    default=None,
-    help="History database: a file path or an SQLAlchemy URL "
-    "[default: $CHECKER_DB, else checker.db in the working folder].",
-)
+@db_option
 @click.option("--school", "school_id", metavar="ID", default=None, help="Show one school.")
 @click.option(
     "--format",
@@ -66,13 +58,7 @@ MIN_PIPE_WIDTH = 160
     show_default=True,
     help="table for people; csv or json for other tools.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(list(LANGUAGES)),
-    default=DEFAULT_LANGUAGE,
-    show_default=True,
-    help="Language of the table.",
-)
+@lang_option("the table")
 @click.option(
     "--rules",
     "rules_path",

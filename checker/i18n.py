@@ -50,10 +50,6 @@ class Translator:
         """The message in the user's language (the English msgid when untranslated)."""
         return self.translations.gettext(message)
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        """Singular or plural form for n, in the user's language."""
-        return self.translations.ngettext(singular, plural, n)
-
     def number(self, value: float, digits: int = 1) -> str:
         """A number in the locale's style: '92,5' in Vietnamese, '92.5' in English."""
         pattern = "#,##0" + ("." + "0" * digits if digits else "")

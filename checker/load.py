@@ -769,16 +769,6 @@ def _choose_sheet(sheets: list[_Sheet], file: str) -> tuple[_Sheet, _Header]:
     raise LoadError(MSG_EMPTY, {"file": file})
 
 
-def _column_letter(position: int) -> str:
-    """The spreadsheet letter of a 0-based cell position: 0 -> 'A', 27 -> 'AB'."""
-    letters = ""
-    position += 1
-    while position:
-        position, remainder = divmod(position - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
-
-
 def _describe(key: str) -> str:
     """A column as named in messages: its key and Vietnamese header."""
     return f'{key} ("{COLUMN_BY_KEY[key].header_vi}")'
@@ -800,7 +790,9 @@ def _map_header(header: _Header, file: str) -> tuple[dict[int, str], tuple[str, 
     row = str(header.row_number)
     for key, places in positions.items():
         if len(places) > 1:
-            letters = ", ".join(_column_letter(p) for p in places)
+            from openpyxl.utils import get_column_letter  # only on this error path: heavy
+
+            letters = ", ".join(get_column_letter(p + 1) for p in places)
             params = {"file": file, "column": _describe(key), "row": row, "letters": letters}
             raise LoadError(MSG_DUPLICATE_COLUMN, params)
     missing = [c.key for c in COLUMNS if c.required and c.key not in positions]

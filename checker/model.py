@@ -15,7 +15,6 @@ from typing import Literal
 Value = float | bool | str | None
 
 Status = Literal["met", "not_met", "not_applicable", "missing"]
-STATUSES: tuple[Status, ...] = ("met", "not_met", "not_applicable", "missing")
 
 Kind = Literal["id", "text", "level", "count", "share", "yes_no", "url"]
 
@@ -174,6 +173,12 @@ class Verdict:
     values: Mapping[str, Value] = field(default_factory=dict)
 
 
+def share(met: int, applicable: int) -> float | None:
+    """met / applicable: a school's score, or a criterion's rate over the schools it applies
+    to; None when nothing applies. The one place this rule is computed."""
+    return met / applicable if applicable else None
+
+
 @dataclass(frozen=True)
 class SchoolResult:
     """A school with one verdict per criterion of the rulebook, in rulebook order."""
@@ -194,4 +199,4 @@ class SchoolResult:
     @property
     def score(self) -> float | None:
         """met / applicable, or None when nothing applies (e.g. unknown level)."""
-        return self.met / self.applicable if self.applicable else None
+        return share(self.met, self.applicable)

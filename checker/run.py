@@ -74,7 +74,6 @@ class RunOptions:
     office_path: Path
     db_url: str
     day: dt.date
-    workers: int
     replace: bool = False  # replace a semester recorded from another input file
     suite_path: Path = paths.INTAKE_SUITE  # the intake checks (a working folder may have its own)
 
@@ -166,7 +165,7 @@ def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: st
     intake = validate_table(table)
     results = evaluate(intake.schools, rulebook)
     run_id = run_id_of(table, rulebook, paths.DEFAULT_OFFICE, semester, lang, day)
-    facts = RunFacts(semester, run_id, day, __version__, office, table_path.name)
+    facts = RunFacts(semester, run_id, day, __version__, office)
     trend = current_trend([], semester, results, rulebook)
     district = district_facts(table, intake, results, rulebook, trend)
     return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
@@ -232,9 +231,7 @@ def run_checker(
         run_id = run_id_of(
             table, rulebook, options.office_path, semester, options.lang, options.day
         )
-        facts = RunFacts(
-            semester, run_id, options.day, __version__, office, options.input_path.name
-        )
+        facts = RunFacts(semester, run_id, options.day, __version__, office)
         district = district_facts(table, intake, results, rulebook, trend)
         # Built lazily, chunk by chunk, as the renderer asks for them: memory stays flat.
         cards = (

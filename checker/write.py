@@ -174,8 +174,8 @@ def quality_xlsx(intake: Intake, t: Translator, day: dt.date) -> bytes:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCDEFG", (12, 32, 8, 28, 18, 40, 50), strict=True):
         sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             make_text_cell(cell)
     sheet.freeze_panes = "A2"

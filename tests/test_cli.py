@@ -107,8 +107,8 @@ def test_duplicate_ids_exit_2_with_their_rows(tmp_path: Path) -> None:
         tmp_path / "s.csv", [school(), school(school_name="Trường khác"), school(school_id="1")]
     )
     result = unusable(tmp_path, source)
-    assert "08304007" in result.stderr
-    assert "2" in result.stderr and "3" in result.stderr
+    assert "08304007 (2, 3)" in result.stderr  # the id, then the rows that hold it
+    assert "(4)" not in result.stderr  # school "1" on row 4 is not a duplicate
 
 
 def test_unsafe_school_id_exits_2(tmp_path: Path) -> None:
@@ -152,8 +152,8 @@ def test_template_writes_a_workbook_that_runs_clean(tmp_path: Path) -> None:
     header_row = next(
         r for r in sheet.iter_rows(min_row=1, max_row=10) if any(c.value == "Mã trường" for c in r)
     )
-    row = header_row[0].row + 1
-    values = [
+    row = int(header_row[0].row or 0) + 1
+    values: list[str | int] = [
         "08304007",
         "Trường THCS Hưng Nhượng",
         "THCS",

@@ -38,7 +38,6 @@ def facts() -> RunFacts:
         dt.date(2026, 11, 29),
         "0",
         load_office(paths.DEFAULT_OFFICE, "vi"),
-        "x.csv",
     )
 
 

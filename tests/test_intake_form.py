@@ -147,7 +147,7 @@ def test_failed_write_leaves_no_temp_file(tmp_path: Path) -> None:
 def test_filled_in_template_loads_to_the_expected_rows(template: Path) -> None:
     workbook = openpyxl.load_workbook(template)
     sheet = workbook.worksheets[0]
-    schools = [
+    schools: list[list[str | float]] = [
         ["08304007", "Trường THCS Hưng Nhượng", "THCS", "Hưng Nhượng", "Nguyễn Văn An", 512,
          "https://thcshungnhuong.edu.vn", 0.95, "Có", 1, 20, "Có", "Không", "Có"],
         ["08304012", "Trường TH Tân Thanh", "Tiểu học", "Tân Thanh", "Lê Thị Bình", 340,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+from synthetic import GIONG_TROM, generate_district, level_counts, write_district
 
 from checker.model import COLUMN_BY_KEY, COLUMNS
-from checker.synthetic import GIONG_TROM, generate_district, level_counts, write_district
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 LEVEL_OF_LABEL = {
@@ -35,7 +35,7 @@ def as_number(value: object) -> float | None:
         return None
 
 
-def find_row(ws: openpyxl.worksheet.worksheet.Worksheet, text: str) -> int:
+def find_row(ws: Worksheet, text: str) -> int:
     """The first row whose first cell holds this text."""
     for (cell,) in ws.iter_rows(min_col=1, max_col=1):
         if cell.value == text:
@@ -119,12 +119,6 @@ def test_a_sample_district_has_boundaries_blanks_and_typos() -> None:
     assert set(frame[header("cashless_fees")].dropna()) <= {"Có", "Không"}
 
 
-def test_generating_5000_schools_is_fast() -> None:
-    started = time.perf_counter()
-    generate_district(5000, seed=5, semester_index=2)
-    assert time.perf_counter() - started < 1.0
-
-
 def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError):
         generate_district(-1)
@@ -171,6 +165,7 @@ def test_xlsx_shares_are_percent_cells(tmp_path: Path) -> None:
             assert cell.value is None
         else:
             assert "%" in cell.number_format
+            assert isinstance(cell.value, float | int)
             assert cell.value * 100 == pytest.approx(float(typed))
 
 

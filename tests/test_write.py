@@ -8,6 +8,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import freezegun
 import pytest
 from openpyxl import load_workbook
 
@@ -46,8 +47,11 @@ def test_data_quality_workbook_is_byte_identical_for_the_same_day(tmp_path: Path
     )
     intake = Intake(RawTable(tmp_path / "x.csv", "0" * 64, 1, ()), (), (), (problem,))
     t = load_translator("vi")
-    first = quality_xlsx(intake, t, dt.date(2026, 11, 29))
-    second = quality_xlsx(intake, t, dt.date(2026, 11, 29))
+    # Written at two different moments (openpyxl and zipfile read the clock): the same bytes.
+    with freezegun.freeze_time("2027-01-05 08:00:00"):
+        first = quality_xlsx(intake, t, dt.date(2026, 11, 29))
+    with freezegun.freeze_time("2031-07-15 23:59:58"):
+        second = quality_xlsx(intake, t, dt.date(2026, 11, 29))
     assert first == second
     times = {info.date_time for info in zipfile.ZipFile(io.BytesIO(first)).infolist()}
     assert times == {(2026, 11, 29, 0, 0, 0)}

@@ -31,6 +31,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from checker.model import COLUMNS, LEVELS
@@ -718,7 +719,7 @@ def _data_styles() -> tuple[NamedStyle, ...]:
     )
 
 
-def _typed_cell(key: str | None, value: object) -> tuple[object, str]:
+def _typed_cell(key: str | None, value: object) -> tuple[float | int | str | None, str]:
     """A data cell's value, typed the way the office's workbook has it, and its style name."""
     if _is_blank(value):
         return None, "data_text"
@@ -767,12 +768,12 @@ def _xlsx_bytes(frame: pd.DataFrame, heading: _Heading) -> bytes:
     _write_signature_block(ws, header_row + len(frame) + 2, heading, len(headers))
     for column, key in enumerate(keys, start=1):
         ws.column_dimensions[get_column_letter(column)].width = _COLUMN_WIDTHS.get(key or "", 14)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.freeze_panes = f"A{header_row + 1}"
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     workbook.properties.creator = heading.office
     buffer = io.BytesIO()
     workbook.save(buffer)
