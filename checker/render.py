@@ -258,22 +258,29 @@ def xhtml_tree(html: str) -> Any | None:
         return None
 
 
-def html_to_document(html: str, tools: RenderTools, xhtml: bool = False) -> Any:
+def html_to_document(html: str, tools: RenderTools, scorecards: bool = False) -> Any:
     """Lay out HTML with the project's stylesheet; returns a WeasyPrint Document.
 
-    With `xhtml`, a well-formed document is parsed by expat (see xhtml_tree) where that
-    shortcut is in use."""
+    Only `scorecards` (a chunk of the scorecard template) takes the shortcuts in use: parsed
+    by expat (see xhtml_tree) and laid out with the trimmed UA stylesheet. They were verified
+    on the scorecards, whose pages they leave unchanged; anything else (the summary) takes the
+    plain path, as the trimmed stylesheet moves the cells of a full-width table by up to
+    0.5 pt (the summary is one document per run: nothing to save there).
+    """
+    from weasyprint import HTML
+
     base_url = str(paths.TEMPLATES_DIR) + os.sep
-    tree = xhtml_tree(html) if xhtml and "xhtml_tree" in tools.shortcuts else None
+    tree = xhtml_tree(html) if scorecards and "xhtml_tree" in tools.shortcuts else None
     if tree is not None:
         source = tools.html_class.from_tree(tree, base_url, tools.fetcher)  # type: ignore[attr-defined]
     else:
-        source = tools.html_class(string=html, base_url=base_url, url_fetcher=tools.fetcher)
+        html_class = tools.html_class if scorecards else HTML
+        source = html_class(string=html, base_url=base_url, url_fetcher=tools.fetcher)
     return source.render(font_config=tools.font_config, stylesheets=[tools.stylesheet])
 
 
 def html_to_pdf(html: str, tools: RenderTools) -> bytes:
-    """One HTML document to PDF bytes (used for the summary and by the naive baseline)."""
+    """One HTML document (the summary) to PDF bytes, on the plain path."""
     return bytes(html_to_document(html, tools).write_pdf())
 
 
@@ -358,7 +365,7 @@ def chunk_pdfs(html: str, ids: Sequence[str], tools: RenderTools, version: str) 
 
     The document is dropped when this returns, before the collector runs (see render_chunk).
     """
-    document = html_to_document(html, tools, xhtml=True)
+    document = html_to_document(html, tools, scorecards=True)
     groups = split_by_card(document, ids)
     found = [school_id for school_id, _ in groups]
     if found != ids:  # every card must start a page; anything else is a template bug

@@ -314,6 +314,17 @@ def test_parsing_and_line_shortcuts_do_not_change_a_byte(
     assert render_with(cards, SHORTCUTS) == render_with(cards, lean)
 
 
+def test_the_summary_takes_the_plain_path_whatever_the_shortcuts() -> None:
+    # The trimmed UA stylesheet was verified on the scorecards only: it moves the cells of a
+    # full-width table (the summary's) by a fraction of a point, so the summary never uses it.
+    html = (
+        '<table style="width: 100%"><tr><th>Tiêu chí</th><th>Kết quả</th>'
+        '<td style="text-align: right">45</td></tr></table>'
+    )
+    with_shortcuts = html_to_pdf(html, render_tools("vi", SHORTCUTS))
+    assert with_shortcuts == html_to_pdf(html, render_tools("vi", frozenset()))
+
+
 def test_shortcuts_are_used_only_on_the_weasyprint_versions_they_were_verified_on() -> None:
     import weasyprint
 
