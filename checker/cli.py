@@ -10,12 +10,13 @@ process imports the rest of the pipeline.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
@@ -149,6 +150,66 @@ class Commands(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+@contextlib.contextmanager
+def render_executor(
+    scheduler: str | None, workers: int | None, lang: str
+) -> Iterator[tuple[Executor, int]]:
+    """The executor that renders and its number of render slots: forked worker processes
+    here, or a Dask cluster's workers (every thread of every worker) when given its
+    scheduler's address. Shut down (the cluster left running) when the run ends."""
+    if scheduler is None:
+        slots = workers or default_workers()
+        preload_renderer()  # once here, inherited by every render worker forked next
+        pool = start_workers(slots, lang)
+        try:
+            yield pool, slots
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    client = connect_cluster(scheduler, lang)
+    try:
+        # Not pure: a chunk is rendered once, so hashing its arguments would be wasted work.
+        yield client.get_executor(pure=False), sum(client.nthreads().values())
+    finally:
+        client.close()
+
+
+CLUSTER_TIMEOUT = 20  # seconds to reach the scheduler, and again for a first worker
+
+
+def connect_cluster(address: str, lang: str) -> Any:
+    """A Dask client on the cluster at `address` with at least one worker; exit 2 with one
+    sentence when Dask is not installed or the cluster cannot be used (nothing written)."""
+    from checker.i18n import load_translator
+
+    t = load_translator(lang)
+    try:
+        from distributed import Client
+    except ImportError:
+        fail(
+            t.gettext("Error: ")
+            + t.gettext("rendering on a Dask cluster needs the dask extra: %(command)s")
+            % {"command": "pip install 'checker[dask]'"}
+        )
+    try:
+        client = Client(address, timeout=CLUSTER_TIMEOUT, set_as_default=False)
+    except (OSError, ValueError) as error:
+        fail(
+            t.gettext("Error: ")
+            + t.gettext("the Dask scheduler %(address)s cannot be reached (%(reason)s).")
+            % {"address": address, "reason": error}
+        )
+    try:
+        client.wait_for_workers(1, timeout=CLUSTER_TIMEOUT)
+    except TimeoutError:
+        client.close()
+        fail(
+            t.gettext("Error: ")
+            + t.gettext("the Dask scheduler %(address)s has no workers.") % {"address": address}
+        )
+    return client
+
+
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="checker")
 def cli() -> None:
@@ -248,12 +309,19 @@ def capped_workers(asked: int | None, forced: bool, lang: str) -> int:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Render processes (default and at most: the number of cores).",
+    help="Render processes on this machine (default and at most: the number of cores).",
 )
 @click.option(
     "--force-workers",
     is_flag=True,
     help="Start as many render processes as --workers says, even more than the cores.",
+)
+@click.option(
+    "--scheduler",
+    envvar="DASK_SCHEDULER_ADDRESS",
+    default=None,
+    help="Render on a Dask cluster: its scheduler's address, e.g. tcp://10.0.0.5:8786 "
+    "(default: $DASK_SCHEDULER_ADDRESS; needs pip install 'checker[dask]').",
 )
 @click.option(
     "--date",
@@ -279,6 +347,7 @@ def run(
     db: str | None,
     workers: int | None,
     force_workers: bool,
+    scheduler: str | None,
     day: dt.date | None,
     replace: bool,
     quiet: bool,
@@ -297,30 +366,31 @@ def run(
             --semester 2026-2027/HK1 --out out
     """
     settings = run_settings(rules_path, office_path, lang)
+    if scheduler and (workers or force_workers):
+        raise click.UsageError("--workers is for rendering here; with --scheduler, drop it.")
     inputs = checked_inputs(input_path, settings.rules_path, settings.office_path, lang)
-    workers = capped_workers(workers, force_workers, lang)
-    validator = start_validator()
-    preload_renderer()  # once here, inherited by every render worker forked next
-    pool = start_workers(workers, lang)
+    if scheduler is None:
+        workers = capped_workers(workers, force_workers, lang)
+    validator = start_validator()  # forked first, before any thread (Dask's client has some)
     try:
-        report = run_with_progress(
-            input_path,
-            semester,
-            out_dir,
-            lang,
-            settings,
-            db,
-            workers,
-            day or dt.date.today(),
-            quiet,
-            replace,
-            pool,
-            validator,
-            inputs,
-        )
+        with render_executor(scheduler, workers, lang) as (executor, slots):
+            report = run_with_progress(
+                input_path,
+                semester,
+                out_dir,
+                lang,
+                settings,
+                db,
+                slots,
+                day or dt.date.today(),
+                quiet,
+                replace,
+                executor,
+                validator,
+                inputs,
+            )
     finally:
         validator.shutdown(wait=False, cancel_futures=True)
-        pool.shutdown(wait=True, cancel_futures=True)
     if not quiet:
         print_report(report, lang)
 
@@ -336,7 +406,7 @@ def run_with_progress(
     day: dt.date,
     quiet: bool,
     replace: bool,
-    pool: ProcessPoolExecutor,
+    executor: Executor,
     validator: ProcessPoolExecutor,
     inputs: Inputs,
 ) -> Any:
@@ -366,6 +436,7 @@ def run_with_progress(
         day=day,
         replace=replace,
         suite_path=settings.suite_path,
+        render_slots=workers,
     )
     t = load_translator(lang)
     show = not quiet and sys.stderr.isatty()
@@ -383,7 +454,7 @@ def run_with_progress(
             bar.update(task, completed=done, total=total)
 
         try:
-            return run_checker(options, pool, advance, validator, inputs)
+            return run_checker(options, executor, advance, validator, inputs)
         except InputError as error:
             fail(error_text(error, lang))
         except (StoreError, OutputFailed) as error:  # the database or the disk, not the input

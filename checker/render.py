@@ -389,6 +389,22 @@ def chunk_size_for(n_cards: int) -> int:
     return max(4, min(24, math.ceil(n_cards / 12)))
 
 
+# The memory side of the in-flight bound: the contexts of submitted chunks and the PDFs of
+# finished ones (about 28 KB per scorecard) wait in the main process until their chunk's turn
+# to be written. 1,024 cards keep that to a few tens of MB, however large the cluster.
+MAX_CARDS_IN_FLIGHT = 1024
+CHUNKS_PER_SLOT = 4  # one laid out, the next ones queued: no render slot waits for work
+
+
+def in_flight_for(slots: int, chunk_size: int) -> int:
+    """How many chunks to keep submitted ahead: CHUNKS_PER_SLOT per render slot (a local
+    worker process, or a Dask worker's thread), at most MAX_CARDS_IN_FLIGHT cards, at least 2.
+    Two local workers get 8 chunks; a cluster of 64 slots with chunks of 24 gets 42."""
+    by_executor = CHUNKS_PER_SLOT * max(1, slots)
+    by_memory = MAX_CARDS_IN_FLIGHT // max(1, chunk_size)
+    return max(2, min(by_executor, by_memory))
+
+
 def render_scorecards(
     cards: Iterable[Card],
     lang: str,
@@ -401,7 +417,7 @@ def render_scorecards(
 
     Results are yielded in chunk order, so outputs are written in a stable order. At most
     `in_flight` chunks are submitted ahead of the one being collected, so finished PDFs never
-    pile up in memory, however many schools there are.
+    pile up in memory, however many schools there are (see in_flight_for).
     """
     pending: collections.deque[Future[list[tuple[str, bytes]]]] = collections.deque()
     for chunk in chunked(cards, chunk_size):

@@ -45,7 +45,13 @@ from checker.i18n import Translator, load_translator
 from checker.inputs import Inputs, load_inputs
 from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
 from checker.outdir import Staging, claimed_output
-from checker.render import Card, chunk_size_for, render_scorecards, render_summary
+from checker.render import (
+    Card,
+    chunk_size_for,
+    in_flight_for,
+    render_scorecards,
+    render_summary,
+)
 from checker.safe_text import plain_values
 from checker.semester import Semester
 from checker.validate import validate_table
@@ -76,6 +82,7 @@ class RunOptions:
     day: dt.date
     replace: bool = False  # replace a semester recorded from another input file
     suite_path: Path = paths.INTAKE_SUITE  # the intake checks (a working folder may have its own)
+    render_slots: int = 1  # local render processes, or a Dask cluster's threads (chunks in flight)
 
 
 @dataclass(frozen=True)
@@ -243,8 +250,10 @@ def run_checker(
         summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
         hashes: dict[str, str] = {}
         chunk = chunk_size_for(len(results))
+        in_flight = in_flight_for(options.render_slots, chunk)
         for done, (school_id, pdf) in enumerate(
-            render_scorecards(cards, options.lang, __version__, executor, chunk), start=1
+            render_scorecards(cards, options.lang, __version__, executor, chunk, in_flight),
+            start=1,
         ):
             relative = scorecard_relpath(school_id)
             hashes[relative] = staging.write(relative, pdf)
