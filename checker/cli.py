@@ -84,14 +84,16 @@ def error_text(error: Exception, lang: str) -> str:
     return t.gettext("Error: ") + str(error)
 
 
-def checked_inputs(input_path: Path, rules_path: Path, office_path: Path, lang: str) -> Inputs:
-    """The run's files loaded and checked; exit 2 with one sentence
-    when one cannot be used. Called before any process is started."""
-    from checker.inputs import load_inputs
+def checked_inputs(
+    input_path: Path, rules_path: Path, office_path: Path, lang: str, intake: Any = None
+) -> Inputs:
+    """The run's files loaded and checked (`intake`: an inputs.IntakeOptions); exit 2 with one
+    sentence when one cannot be used. Called before any process is started."""
+    from checker.inputs import IntakeOptions, load_inputs
     from checker.model import InputError
 
     try:
-        return load_inputs(input_path, rules_path, office_path, lang)
+        return load_inputs(input_path, rules_path, office_path, lang, intake or IntakeOptions())
     except InputError as error:
         fail(error_text(error, lang))
 
@@ -271,6 +273,16 @@ def capped_workers(asked: int | None, forced: bool, lang: str) -> int:
     return asked
 
 
+def check_limits(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> Any:
+    """Click callback: `--limit NAME=N` settings as a Limits."""
+    from checker.limits import parse_limits
+
+    try:
+        return parse_limits(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
@@ -336,6 +348,22 @@ def capped_workers(asked: int | None, forced: bool, lang: str) -> int:
     is_flag=True,
     help="Replace a semester already recorded in the history from another input file.",
 )
+@click.option(
+    "--sheet",
+    default=None,
+    metavar="NAME",
+    help="The sheet to read, when the workbook has several that look like the table.",
+)
+@click.option(
+    "--limit",
+    "limits",
+    multiple=True,
+    metavar="NAME=N",
+    callback=check_limits,
+    help="Raise one of the input limits for this run, e.g. --limit rows=200000 "
+    "(names: file-mb, member-mb, rows, columns, cells, cell-chars, shared-strings, chars; "
+    "see README).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary lines.")
 def run(
     input_path: Path,
@@ -350,6 +378,8 @@ def run(
     scheduler: str | None,
     day: dt.date | None,
     replace: bool,
+    sheet: str | None,
+    limits: Any,
     quiet: bool,
 ) -> None:
     """Check one semester's school table and write scorecards, summary and results.
@@ -365,10 +395,15 @@ def run(
         checker run sample_data/giong_trom_2026-2027_HK1.xlsx \\
             --semester 2026-2027/HK1 --out out
     """
+    from checker.inputs import IntakeOptions
+
     settings = run_settings(rules_path, office_path, lang)
     if scheduler and (workers or force_workers):
         raise click.UsageError("--workers is for rendering here; with --scheduler, drop it.")
-    inputs = checked_inputs(input_path, settings.rules_path, settings.office_path, lang)
+    intake = IntakeOptions(limits, sheet, semester)
+    inputs = checked_inputs(
+        input_path, settings.rules_path, settings.office_path, lang, intake
+    )  # before any process
     if scheduler is None:
         workers = capped_workers(workers, force_workers, lang)
     validator = start_validator()  # forked first, before any thread (Dask's client has some)
@@ -388,6 +423,8 @@ def run(
                 executor,
                 validator,
                 inputs,
+                sheet,
+                limits,
             )
     finally:
         validator.shutdown(wait=False, cancel_futures=True)
@@ -409,6 +446,8 @@ def run_with_progress(
     executor: Executor,
     validator: ProcessPoolExecutor,
     inputs: Inputs,
+    sheet: str | None = None,
+    limits: Any = None,
 ) -> Any:
     """Import the pipeline, run it with a progress bar, and turn input errors into exit 2."""
     from rich.progress import (
@@ -421,6 +460,7 @@ def run_with_progress(
 
     from checker.history import StoreError, database_url
     from checker.i18n import load_translator
+    from checker.limits import DEFAULT_LIMITS
     from checker.model import InputError
     from checker.outdir import OutputFailed
     from checker.run import RunOptions, run_checker
@@ -437,6 +477,8 @@ def run_with_progress(
         replace=replace,
         suite_path=settings.suite_path,
         render_slots=workers,
+        sheet=sheet,
+        limits=limits or DEFAULT_LIMITS,
     )
     t = load_translator(lang)
     show = not quiet and sys.stderr.isatty()
@@ -479,8 +521,11 @@ def run_settings(rules_path: Path | None, office_path: Path | None, lang: str) -
 def print_report(report: Any, lang: str) -> None:
     """The run's reconciliation and where its outputs are, in a few plain lines."""
     from checker.i18n import load_translator
+    from checker.limits import printable_name as printable
 
     t = load_translator(lang)
+    if report.sheet is not None:
+        click.echo(t.gettext("Sheet read: %(sheet)s") % {"sheet": printable(report.sheet)})
     click.echo(
         t.gettext("Read %(rows)s rows: %(cards)s scorecards written + %(rejected)s rows rejected.")
         % {"rows": report.rows_read, "cards": report.scorecards, "rejected": len(report.rejected)}
@@ -491,6 +536,8 @@ def print_report(report: Any, lang: str) -> None:
             + t.gettext("Row %(row)s rejected: %(reason)s")
             % {"row": rejected.row_number, "reason": rejected_reason(rejected.code, t)}
         )
+    for row in report.repeated_headers:
+        click.echo("  " + t.gettext("Row %(row)s repeats the header row: skipped.") % {"row": row})
     if report.extra_columns:
         click.echo(
             t.gettext("Columns not used for scoring: %(columns)s.")

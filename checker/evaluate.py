@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checker import model
+from checker.files import SETTINGS_MAX_BYTES, read_regular_file
 from checker.i18n import LANGUAGES
 
 
@@ -165,11 +166,9 @@ class _Where:
 def load_rulebook(path: Path) -> model.Rulebook:
     """Read and check a TOML rulebook; RulebookError naming the file and criterion if wrong."""
     where = _Where(path)
+    raw = read_regular_file(path, SETTINGS_MAX_BYTES)
     try:
-        raw = path.read_bytes()
         document = tomllib.loads(raw.decode("utf-8"))
-    except OSError as error:
-        raise where.fail(f"cannot be read ({error.strerror or error})") from None
     except UnicodeDecodeError:
         raise where.fail("is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:

@@ -13,9 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker.evaluate import load_rulebook
+from checker.limits import DEFAULT_LIMITS, Limits
 from checker.load import load_table
 from checker.model import RawTable, Rulebook
 from checker.office import load_office
+from checker.semester import Semester
+from checker.title import check_title_semester
+
+
+@dataclass(frozen=True)
+class IntakeOptions:
+    """How to read the input table: its limits, the sheet named, the semester asked for."""
+
+    limits: Limits = DEFAULT_LIMITS
+    sheet: str | None = None
+    semester: Semester | None = None  # checked against the semester the title names
 
 
 @dataclass(frozen=True)
@@ -27,10 +39,19 @@ class Inputs:
     office: Mapping[str, str]
 
 
-def load_inputs(input_path: Path, rules_path: Path, office_path: Path, lang: str) -> Inputs:
+def load_inputs(
+    input_path: Path,
+    rules_path: Path,
+    office_path: Path,
+    lang: str,
+    intake: IntakeOptions = IntakeOptions(),
+) -> Inputs:
     """Read and check the rulebook, the office settings and the input table, in that order;
-    raises model.InputError (one sentence naming the file) when one cannot be used."""
+    raises model.InputError (one sentence naming the file) when one cannot be used, and when
+    the table's title names a semester other than `intake.semester`."""
     rulebook = load_rulebook(rules_path)
     office = load_office(office_path, lang)
-    table = load_table(input_path)
+    table = load_table(input_path, intake.limits, intake.sheet)
+    if intake.semester is not None:
+        check_title_semester(table.title_semester, intake.semester, input_path.name)
     return Inputs(table=table, rulebook=rulebook, office=office)

@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from checker import ids
 from checker.i18n import N_, Translator
 from checker.model import COLUMNS, Column, Kind
 from checker.outfiles import pinned_zip, write_atomic
@@ -31,7 +32,7 @@ TEMPLATE_ROWS = 60  # prepared rows: a district has about 45 schools
 HEADER_ROW = 1
 FIRST_ROW = HEADER_ROW + 1
 LAST_ROW = HEADER_ROW + TEMPLATE_ROWS
-MAX_ID_LENGTH = 32
+MAX_ID_LENGTH = ids.MAX_LENGTH  # the school-id rule lives in checker/ids.py
 
 # The values offered in the drop-downs: Vietnamese always, as the validate stage reads them.
 YES_NO_CHOICES = ("Có", "Không")

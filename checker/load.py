@@ -4,11 +4,16 @@ The loader does not judge values (that is the validate stage); it only finds the
 file. Offices' files are not clean, so it:
 
 - finds the header row by its known column names, below any title block (office name,
-  national motto, report title);
+  national motto, report title), and reads the semester the title names, if any;
 - keeps the signature block ("Người lập biểu", "TRƯỞNG PHÒNG", ...) and blank rows out of the
-  schools, listing their row numbers in `RawTable.ignored_rows`;
-- turns every cell into the text the user typed: Excel percentage cells become "95%", ids keep
-  their leading zeros, numbers lose float noise, all text is Unicode NFC.
+  schools, listing their row numbers in `RawTable.ignored_rows`, and skips the header row
+  typed again mid-table (`RawTable.repeated_headers`);
+- turns every cell into the text the user typed (checker.celltext).
+
+Reading costs what a real table of the file's size costs: the file must be a regular file, and
+limits (checker.limits) on rows, columns, cells, characters, shared strings and the unpacked
+size of each zip part are checked while reading, before anything is built. A value longer than
+the per-cell limit is kept cut (`RawRow.cut`): a row problem, not a refusal.
 
 A file that cannot be used at all raises `LoadError`: an English message id (marked with N_,
 translated by the CLI) and its parameters, always naming the file.
@@ -18,30 +23,33 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
-import math
+import itertools
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
+from checker import files
+from checker.celltext import clean_text, cut_text, trim
+from checker.files import FileError
 from checker.i18n import N_
-from checker.model import COLUMN_BY_KEY, COLUMNS, InputError, RawRow, RawTable
+from checker.limits import DEFAULT_LIMITS, Budget, Limits, printable_name
+from checker.model import COLUMN_BY_KEY, COLUMNS, RawRow, RawTable
+from checker.title import semester_in_title
+from checker.workbook import Damaged, Row, Sheet, ods_sheets, open_zip, read_part, xlsx_sheets
 
 # --- Messages (English msgids; the CLI translates them and fills in the parameters) ----------
 
-MSG_NO_SUCH_FILE = N_("The file {file} does not exist.")
-MSG_NOT_A_FILE = N_("{file} is a folder, not a spreadsheet file.")
-MSG_UNREADABLE = N_("The file {file} cannot be read: {reason}.")
-MSG_TOO_LARGE = N_("The file {file} is too large for a table of schools (more than {limit} MB).")
+MSG_NO_SUCH_FILE = files.MSG_NO_SUCH_FILE
+MSG_NOT_A_FILE = files.MSG_NOT_A_FILE
+MSG_NOT_REGULAR = files.MSG_NOT_REGULAR
+MSG_TOO_LARGE = files.MSG_TOO_LARGE
 MSG_EMPTY = N_("The file {file} is empty: it has no cells with data.")
 MSG_NOT_SPREADSHEET = N_(
     "The file {file} is not a spreadsheet (CSV, XLSX or ODS), or it is damaged."
@@ -65,19 +73,22 @@ MSG_DUPLICATE_COLUMN = N_(
     "columns {letters}."
 )
 MSG_NO_ROWS = N_("The file {file} has a header row (row {row}) but no school rows below it.")
-MSG_TOO_MANY_ROWS = N_(
-    "The file {file} has more than {limit} rows with data; remove the rows that are not schools."
+MSG_UNBALANCED_QUOTE = N_(
+    "The file {file} has an unbalanced quote mark in row {row}, column {column}: the rows after "
+    'it would be read as one cell; check the quote marks (") in that row.'
 )
+MSG_SEVERAL_TABLES = N_(
+    "The file {file} has several sheets that look like the table of schools ({sheets}); "
+    "name the one to check with --sheet."
+)
+MSG_NO_SUCH_SHEET = N_("The file {file} has no sheet named {sheet}; its sheets are {sheets}.")
 
 # --- Limits -------------------------------------------------------------------------------
 
 HEADER_SCAN_ROWS = 30  # the header row must be among the first rows of a sheet
 MIN_HEADER_MATCHES = 2  # a header row names at least this many known columns
-MAX_FILE_BYTES = 50 * 1024 * 1024  # a district's table is ~50 KB; refuse anything absurd
-MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # zip bombs: XLSX/ODS are zips
-MAX_ROWS = 100_000  # non-blank rows in one sheet
-MAX_COLUMNS = 1_024  # cells kept per row (ODS can repeat a cell across 16k columns)
-MAX_SPACES = 1_000  # ODS <text:s text:c="..."/> run of spaces
+# A quoted CSV field holding a line with this many delimiters holds records, not a cell's text.
+SWALLOWED_DELIMITERS = 5
 
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and password-protected .xlsx
@@ -85,34 +96,8 @@ CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ""})
 CSV_DELIMITERS = (";", ",", "\t")
 
 Format = Literal["csv", "xlsx", "ods"]
-Row = tuple[int, tuple[str, ...]]  # (1-based row number, cell texts), only rows with data
-T = TypeVar("T")
 
-
-class LoadError(InputError):
-    """A file-level problem: an English message id (marked with N_) and its parameters.
-
-    `str(err)` is the English sentence; `err.translate(gettext)` the user's language.
-    """
-
-    def __init__(self, msgid: str, params: Mapping[str, str]) -> None:
-        super().__init__(msgid, dict(params))
-        self.msgid: str = msgid
-        self.params: dict[str, str] = dict(params)
-
-    def __str__(self) -> str:
-        return self.msgid.format(**self.params)
-
-    def translate(self, gettext: Callable[[str], str]) -> str:
-        """The sentence in the language of `gettext` (e.g. `Translator.gettext`)."""
-        return gettext(self.msgid).format(**self.params)
-
-
-@dataclass(frozen=True)
-class _Sheet:
-    """One sheet of a file. `rows(limit)`: its rows with data, up to row `limit` (None: all)."""
-
-    rows: Callable[[int | None], list[Row]]
+LoadError = FileError  # one error class for every file a run reads
 
 
 @dataclass(frozen=True)
@@ -128,25 +113,32 @@ class _Header:
 # --- Public entry point ---------------------------------------------------------------------
 
 
-def load_table(path: Path) -> RawTable:
+def load_table(
+    path: Path, limits: Limits = DEFAULT_LIMITS, sheet_name: str | None = None
+) -> RawTable:
     """Read the intake table in `path` (CSV, XLSX or ODS) into a RawTable, cells as typed.
 
-    Raises LoadError (an InputError) when the file cannot be used: no such file, empty, not a
-    spreadsheet, undecodable CSV, no header row, required columns absent, a column twice, or
-    no school rows.
+    `limits` bound what the file may hold; `sheet_name` names the sheet to read when a
+    workbook has several that look like the table. Raises LoadError (an InputError) when the
+    file cannot be used: no such file, not a regular file, too large, empty, not a
+    spreadsheet, damaged, over a limit, undecodable CSV, an unbalanced CSV quote, several
+    candidate sheets, no header row, required columns absent, a column twice, or no school
+    rows.
     """
     file = path.name
-    data = _read_bytes(path)
+    data = files.read_regular_file(path, limits.file_bytes())
     if not data.strip():
         raise LoadError(MSG_EMPTY, {"file": file})
     kind = _sniff_format(data, path)
-    with _open_sheets(data, kind, file) as sheets:
-        sheet, header = _choose_sheet(sheets, file)
-        rows = sheet.rows(None)
+    budget = Budget(limits, file)
+    with _parse_errors(file):
+        sheets = _read_sheets(data, kind, file, budget)
+    sheet, header = _choose_sheet(sheets, file, sheet_name)
     columns, extra = _map_header(header, file)
-    raw_rows, ignored = _collect_rows(rows, header, columns)
+    raw_rows, ignored, repeated = _collect_rows(sheet.rows, header, columns, sheet.cut)
     if not raw_rows:
         raise LoadError(MSG_NO_ROWS, {"file": file, "row": str(header.row_number)})
+    title = [text for number, cells in sheet.rows if number < header.row_number for text in cells]
     return RawTable(
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -154,29 +146,13 @@ def load_table(path: Path) -> RawTable:
         rows=tuple(raw_rows),
         extra_columns=extra,
         ignored_rows=tuple(ignored),
+        repeated_headers=tuple(repeated),
+        sheet=None if kind == "csv" else sheet.name,
+        title_semester=semester_in_title(title),
     )
 
 
 # --- Reading the bytes and telling the format -------------------------------------------------
-
-
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, or a LoadError for a missing, unreadable or absurdly large file."""
-    file = path.name
-    try:
-        if path.is_dir():
-            raise LoadError(MSG_NOT_A_FILE, {"file": file})
-        if path.exists() and not path.is_file():  # a device or pipe: never read it
-            raise LoadError(MSG_NOT_SPREADSHEET, {"file": file})
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError as err:
-        raise LoadError(MSG_NO_SUCH_FILE, {"file": file}) from err
-    except OSError as err:
-        raise LoadError(MSG_UNREADABLE, {"file": file, "reason": err.strerror or str(err)}) from err
-    if len(data) > MAX_FILE_BYTES:
-        raise LoadError(MSG_TOO_LARGE, {"file": file, "limit": str(MAX_FILE_BYTES >> 20)})
-    return data
 
 
 def _sniff_format(data: bytes, path: Path) -> Format:
@@ -197,14 +173,13 @@ def _sniff_format(data: bytes, path: Path) -> Format:
 def _zip_format(data: bytes, file: str) -> Format:
     """XLSX or ODS for a zip file, by its parts; anything else is not a spreadsheet."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_zip(data) as archive:
             names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
+            mimetype = b""
+            if "mimetype" in names:
+                mimetype = read_part(archive, "mimetype", Budget(DEFAULT_LIMITS, file), 100)
+    except Damaged as err:
         raise LoadError(MSG_NOT_SPREADSHEET, {"file": file}) from err
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise LoadError(MSG_TOO_LARGE, {"file": file, "limit": str(MAX_UNPACKED_BYTES >> 20)})
     if mimetype.strip() == ODS_MIMETYPE:
         return "ods"
     if "xl/workbook.xml" in names:
@@ -212,328 +187,27 @@ def _zip_format(data: bytes, file: str) -> Format:
     raise LoadError(MSG_NOT_SPREADSHEET, {"file": file})
 
 
-@contextmanager
-def _open_sheets(data: bytes, kind: Format, file: str) -> Iterator[list[_Sheet]]:
+def _read_sheets(data: bytes, kind: Format, file: str, budget: Budget) -> list[Sheet]:
     """The file's sheets, in the order to look for the table (active sheet first)."""
     if kind == "csv":
-        yield [_csv_sheet(data, file)]
-    elif kind == "ods":
-        yield _ods_sheets(data, file)
-    else:
-        with _xlsx_workbook(data, file) as workbook:
-            yield _xlsx_sheets(workbook, file)
+        return [_csv_sheet(data, file, budget)]
+    with open_zip(data) as archive:
+        if kind == "ods":
+            return ods_sheets(archive, budget)
+        return xlsx_sheets(archive, budget)
 
 
 @contextmanager
 def _parse_errors(file: str) -> Iterator[None]:
-    """Turn any failure of a third-party parser on untrusted bytes into 'not a spreadsheet'."""
+    """Turn any failure on untrusted bytes into 'not a spreadsheet' (limits keep their own)."""
     try:
         yield
-    except LoadError:
+    except FileError:
         raise
+    except RecursionError as err:
+        raise LoadError(MSG_NOT_SPREADSHEET, {"file": file}) from err
     except Exception as err:  # a damaged file can make the parsers fail in any way
         raise LoadError(MSG_NOT_SPREADSHEET, {"file": file}) from err
-
-
-def _guarded(items: Iterator[T], file: str) -> Iterator[T]:
-    """The items of a parser's iterator, its failures turned into 'not a spreadsheet'."""
-    while True:
-        with _parse_errors(file):
-            try:
-                item = next(items)
-            except StopIteration:
-                return
-        yield item
-
-
-# --- Cells as text ----------------------------------------------------------------------------
-
-
-def _clean_text(text: str) -> str:
-    """Text as typed: Unicode NFC, without surrounding spaces or invisible marks."""
-    return unicodedata.normalize("NFC", text).strip().strip("\u200b\ufeff").strip()
-
-
-def _trim(cells: Sequence[str]) -> tuple[str, ...]:
-    """The cells without the blank ones at the end of the row."""
-    end = len(cells)
-    while end and not cells[end - 1]:
-        end -= 1
-    return tuple(cells[:end])
-
-
-def _decimal_text(number: Decimal) -> str:
-    """A number in plain notation without trailing zeros: 92.50 -> '92.5', 1E+2 -> '100'."""
-    if not number.is_finite():
-        return str(number)
-    text = format(number.normalize(), "f")
-    return "0" if text == "-0" else text
-
-
-def _to_decimal(value: float | int | str) -> Decimal:
-    """A spreadsheet number as a Decimal, rounded to Excel's 15 significant digits."""
-    if isinstance(value, int):
-        return Decimal(value)
-    return Decimal(format(float(value), ".15g"))
-
-
-def _percent_text(value: float | int | str) -> str:
-    """A fraction stored behind a percent format, as the user typed it: 0.925 -> '92.5%'."""
-    return _decimal_text(_to_decimal(value) * 100) + "%"
-
-
-def _format_sections(number_format: str) -> str:
-    """An Excel number format without its quoted text, escapes and [colour/locale] tags."""
-    return re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format)
-
-
-def _is_percent_format(number_format: str) -> bool:
-    """True for formats that show the value times 100 with '%' ('0%', '0.0%')."""
-    return "%" in _format_sections(number_format)
-
-
-def _zero_pad_width(number_format: str) -> int:
-    """The width of a zero-padded whole-number format ('00000000' -> 8), else 0."""
-    first = _format_sections(number_format).split(";")[0].strip()
-    return len(first) if re.fullmatch(r"0{2,}", first) else 0
-
-
-def _number_text(value: float | int, number_format: str) -> str:
-    """An Excel number as the user typed it: percent cells with '%', ids with their zeros."""
-    if isinstance(value, float) and math.isnan(value):  # nothing typed that we can show
-        return ""
-    if _is_percent_format(number_format):
-        return _percent_text(value)
-    number = _to_decimal(value)
-    if number == number.to_integral_value() and number >= 0:
-        width = _zero_pad_width(number_format)
-        return _decimal_text(number).zfill(width)
-    return _decimal_text(number)
-
-
-def _datetime_text(value: dt.datetime | dt.date | dt.time | dt.timedelta) -> str:
-    """A date or time cell as ISO text; a date without time of day as YYYY-MM-DD."""
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _value_text(value: Any, number_format: str) -> str:
-    """Any spreadsheet cell value as text ('' for an empty cell)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return _number_text(value, number_format)
-    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-        return _datetime_text(value)
-    return _clean_text(str(value))
-
-
-# --- XLSX -------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _xlsx_workbook(data: bytes, file: str) -> Iterator[Any]:
-    """The workbook opened read-only, with cached formula results; closed afterwards."""
-    from openpyxl import load_workbook  # heavy import, only needed for XLSX
-
-    with _parse_errors(file):
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        yield workbook
-    finally:
-        workbook.close()
-
-
-def _xlsx_sheets(workbook: Any, file: str) -> list[_Sheet]:
-    """The workbook's worksheets: the active one, the other visible ones, then hidden ones."""
-    worksheets = list(workbook.worksheets)
-    active = workbook.active
-    ordered = sorted(
-        worksheets,
-        key=lambda ws: (ws is not active, getattr(ws, "sheet_state", "visible") != "visible"),
-    )
-    return [_xlsx_sheet(ws, file) for ws in ordered]
-
-
-def _xlsx_sheet(worksheet: Any, file: str) -> _Sheet:
-    """One worksheet, read afresh (streaming) each time its rows are asked for."""
-    # The <dimension> written by some programs is wrong; without it openpyxl reads every row.
-    worksheet.reset_dimensions()
-
-    def rows(limit: int | None) -> list[Row]:
-        found: list[Row] = []
-        cell_rows = worksheet.iter_rows(min_row=1, max_row=limit)
-        for number, cells in enumerate(_guarded(iter(cell_rows), file), start=1):
-            texts = _trim([_xlsx_cell_text(cell) for cell in cells[:MAX_COLUMNS]])
-            if texts:
-                found.append((number, texts))
-                _check_row_count(len(found), file)
-        return found
-
-    return _Sheet(rows)
-
-
-def _xlsx_cell_text(cell: Any) -> str:
-    """An XLSX cell as typed; the number format is looked up for numbers only (it is slow)."""
-    value = cell.value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return _number_text(value, cell.number_format or "General")
-    return _value_text(value, "General")
-
-
-def _check_row_count(count: int, file: str) -> None:
-    """Refuse sheets with an absurd number of rows (a hostile or broken file)."""
-    if count > MAX_ROWS:
-        raise LoadError(MSG_TOO_MANY_ROWS, {"file": file, "limit": str(MAX_ROWS)})
-
-
-# --- ODS --------------------------------------------------------------------------------------
-
-_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-_ROW_CONTAINERS = frozenset({"table-header-rows", "table-row-group", "table-rows"})
-_CELL_NAMES = frozenset({"table-cell", "covered-table-cell"})
-
-
-def _ods_sheets(data: bytes, file: str) -> list[_Sheet]:
-    """The spreadsheet's tables, in document order, each read once into memory."""
-    from odf.opendocument import load as load_odf  # only needed for ODS
-    from odf.table import Table
-
-    with _parse_errors(file):
-        document = load_odf(io.BytesIO(data))
-        tables = document.spreadsheet.getElementsByType(Table)
-        all_rows = [_ods_table_rows(table, file) for table in tables]
-    return [_Sheet(_rows_upto(rows)) for rows in all_rows]
-
-
-def _rows_upto(rows: list[Row]) -> Callable[[int | None], list[Row]]:
-    """A `_Sheet.rows` function over rows already in memory."""
-
-    def upto(limit: int | None) -> list[Row]:
-        return rows if limit is None else [row for row in rows if row[0] <= limit]
-
-    return upto
-
-
-def _ods_attr(element: Any, namespace: str, name: str) -> str | None:
-    """An attribute of an odfpy element, or None."""
-    value = element.attributes.get((namespace, name))
-    return None if value is None else str(value)
-
-
-def _ods_repeat(element: Any, name: str) -> int:
-    """A table:number-*-repeated count (1 when absent)."""
-    return max(1, int(_ods_attr(element, _TABLE_NS, name) or "1"))
-
-
-def _ods_row_elements(node: Any) -> Iterator[Any]:
-    """The table:table-row elements of a table, through row groups, in document order."""
-    for child in node.childNodes:
-        if getattr(child, "qname", None) is None or child.qname[0] != _TABLE_NS:
-            continue
-        if child.qname[1] == "table-row":
-            yield child
-        elif child.qname[1] in _ROW_CONTAINERS:
-            yield from _ods_row_elements(child)
-
-
-def _ods_table_rows(table: Any, file: str) -> list[Row]:
-    """A table's rows with data; repeated blank rows are counted, never expanded."""
-    found: list[Row] = []
-    number = 0
-    for element in _ods_row_elements(table):
-        repeat = _ods_repeat(element, "number-rows-repeated")
-        cells = _ods_row_cells(element)
-        if not cells:
-            number += repeat
-            continue
-        for _ in range(min(repeat, MAX_ROWS + 1)):
-            number += 1
-            found.append((number, cells))
-            _check_row_count(len(found), file)
-    return found
-
-
-def _ods_row_cells(row: Any) -> tuple[str, ...]:
-    """A row's cell texts; runs of blank cells are expanded only when data follows them."""
-    texts: list[str] = []
-    pending_blanks = 0
-    for cell in row.childNodes:
-        if getattr(cell, "qname", ("", ""))[1] not in _CELL_NAMES:
-            continue
-        repeat = _ods_repeat(cell, "number-columns-repeated")
-        text = _ods_cell_text(cell)
-        if not text:
-            pending_blanks += repeat
-            continue
-        if len(texts) + pending_blanks >= MAX_COLUMNS:
-            break
-        texts.extend([""] * pending_blanks)
-        pending_blanks = 0
-        texts.extend([text] * min(repeat, MAX_COLUMNS - len(texts)))
-    return tuple(texts)
-
-
-def _ods_cell_text(cell: Any) -> str:
-    """An ODS cell as typed, from its office:value-type (percentage cells get their '%')."""
-    value_type = _ods_attr(cell, _OFFICE_NS, "value-type")
-    shown = _ods_shown_text(cell)
-    if value_type in ("float", "currency", "percentage"):
-        value = _ods_attr(cell, _OFFICE_NS, "value")
-        if value is None:
-            return shown
-        if value_type == "percentage":
-            return _percent_text(value)
-        number = _to_decimal(value)
-        # Leading zeros of a zero-padded number format ('08304007') survive only as shown.
-        if shown.isascii() and shown.isdigit() and number == int(shown):
-            return shown
-        return _decimal_text(number)
-    if value_type == "boolean":
-        value = (_ods_attr(cell, _OFFICE_NS, "boolean-value") or "").lower()
-        return "true" if value == "true" else "false"
-    if value_type == "date":
-        value = _ods_attr(cell, _OFFICE_NS, "date-value") or shown
-        return value.removesuffix("T00:00:00")
-    return shown
-
-
-def _ods_shown_text(cell: Any) -> str:
-    """The text a cell shows: its paragraphs, one per line (not its comments)."""
-    paragraphs = [
-        _ods_inline_text(child)
-        for child in cell.childNodes
-        if getattr(child, "qname", None) == (_TEXT_NS, "p")
-    ]
-    return _clean_text("\n".join(paragraphs))
-
-
-def _ods_inline_text(node: Any) -> str:
-    """The text inside a paragraph: spans, links, spaces (capped), tabs and line breaks."""
-    parts: list[str] = []
-    for child in node.childNodes:
-        qname = getattr(child, "qname", None)
-        if qname is None:
-            parts.append(str(getattr(child, "data", "")))
-        elif qname == (_TEXT_NS, "s"):
-            count = int(_ods_attr(child, _TEXT_NS, "c") or "1")
-            parts.append(" " * max(0, min(count, MAX_SPACES)))
-        elif qname == (_TEXT_NS, "tab"):
-            parts.append("\t")
-        elif qname == (_TEXT_NS, "line-break"):
-            parts.append("\n")
-        elif qname != (_OFFICE_NS, "annotation"):
-            parts.append(_ods_inline_text(child))
-    return "".join(parts)
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -596,13 +270,13 @@ def _decode_csv(data: bytes, file: str) -> tuple[str, bool]:
     return text, True
 
 
-def _csv_sheet(data: bytes, file: str) -> _Sheet:
+def _csv_sheet(data: bytes, file: str, budget: Budget) -> Sheet:
     """The CSV as one sheet. A cp1258 reading is kept only if it finds the header row."""
     text, legacy = _decode_csv(data, file)
-    rows = _csv_rows(text, file)
-    if legacy and _find_header(_head(rows)) is None:
+    sheet = _csv_rows(text, file, budget)
+    if legacy and _find_header(_head(sheet.rows)) is None:
         raise LoadError(MSG_ENCODING, {"file": file})
-    return _Sheet(_rows_upto(rows))
+    return sheet
 
 
 def _head(rows: list[Row]) -> list[Row]:
@@ -610,23 +284,68 @@ def _head(rows: list[Row]) -> list[Row]:
     return [row for row in rows if row[0] <= HEADER_SCAN_ROWS]
 
 
-def _csv_records(text: str, delimiter: str, file: str) -> Iterator[list[str]]:
+@contextmanager
+def _field_size_limit(size: int) -> Iterator[None]:
+    """Let the csv module read fields up to `size` characters (its default is 131,072), so
+    that an over-long value is cut and reported instead of failing the whole file."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _csv_records(text: str, delimiter: str) -> Iterator[list[str]]:
     """The CSV's records (a quoted field may span lines; Excel shows a record as one row)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _guarded(reader, file)
+    with _field_size_limit(len(text) + 1):
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
-def _csv_rows(text: str, file: str) -> list[Row]:
-    """The CSV's rows with data, numbered as Excel shows them, all cells as text."""
+def _swallows_records(field: str, delimiter: str) -> bool:
+    """True for a quoted field that holds whole records: an unbalanced quote read the lines
+    after it into one cell (a real cell's text never holds a line of many delimiters)."""
+    if "\n" not in field and "\r" not in field:
+        return False
+    return any(line.count(delimiter) >= SWALLOWED_DELIMITERS for line in field.splitlines())
+
+
+def _csv_rows(text: str, file: str, budget: Budget) -> Sheet:
+    """The CSV's rows with data, numbered as Excel shows them, all cells as text.
+
+    Raises LoadError when a quote mark swallows the following records into one cell: those
+    schools would be silently lost.
+    """
     delimiter, text = _split_sep_line(text)
-    delimiter = delimiter or _pick_delimiter(text, file)
-    found: list[Row] = []
-    for number, record in enumerate(_csv_records(text, delimiter, file), start=1):
-        cells = _trim([_clean_text(field) for field in record[:MAX_COLUMNS]])
-        if cells:
-            found.append((number, cells))
-            _check_row_count(len(found), file)
-    return found
+    delimiter = delimiter or _pick_delimiter(text)
+    sheet = Sheet("")
+    cap = budget.limits.cell_chars
+    for number, record in enumerate(_csv_records(text, delimiter), start=1):
+        cells: list[str] = []
+        cut: set[int] = set()
+        for position, field in enumerate(record):
+            if _swallows_records(field, delimiter):
+                from openpyxl.utils import get_column_letter  # only on this error path: heavy
+
+                column = get_column_letter(position + 1)
+                raise LoadError(
+                    MSG_UNBALANCED_QUOTE, {"file": file, "row": str(number), "column": column}
+                )
+            if len(field) > cap:
+                cells.append(cut_text(field))
+                cut.add(position)
+            else:
+                cells.append(clean_text(field))
+        texts = trim(cells)
+        if not texts:
+            continue
+        budget.check_column(len(texts) - 1, number)
+        budget.add_cells(sum(1 for t in texts if t), sum(map(len, texts)))
+        sheet.rows.append((number, texts))
+        budget.check_rows(len(sheet.rows))
+        if cut & set(range(len(texts))):
+            sheet.cut[number] = cut
+    return sheet
 
 
 def _split_sep_line(text: str) -> tuple[str | None, str]:
@@ -638,14 +357,14 @@ def _split_sep_line(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _pick_delimiter(text: str, file: str) -> str:
+def _pick_delimiter(text: str) -> str:
     """';', ',' or tab: the one that splits the header row best, then the most frequent."""
-    sample = "\n".join(text.splitlines()[:HEADER_SCAN_ROWS])
+    sample = "".join(itertools.islice(io.StringIO(text, newline=""), HEADER_SCAN_ROWS))
 
     def quality(delimiter: str) -> tuple[int, int]:
         head: list[Row] = []
-        for number, record in enumerate(_csv_records(sample, delimiter, file), start=1):
-            head.append((number, tuple(_clean_text(field) for field in record)))
+        for number, record in enumerate(_csv_records(sample, delimiter), start=1):
+            head.append((number, tuple(clean_text(field[:2000]) for field in record)))
         header = _find_header(head)
         return (header.score if header else 0, sample.count(delimiter))
 
@@ -748,25 +467,58 @@ def _all_known(cells: Sequence[str]) -> bool:
     return bool(texts) and all(_column_for(text) for text in texts)
 
 
-def _choose_sheet(sheets: list[_Sheet], file: str) -> tuple[_Sheet, _Header]:
-    """The sheet whose header names the most known columns (the first such, on a tie)."""
-    best: tuple[_Sheet, _Header] | None = None
-    any_data = False
-    for sheet in sheets:
-        head = sheet.rows(HEADER_SCAN_ROWS)
-        any_data = any_data or bool(head)
-        header = _find_header(head)
-        if header and (best is None or header.score > best[1].score):
-            best = (sheet, header)
-    if best is not None:
-        return best
-    if any_data or any(sheet.rows(None) for sheet in sheets):
+def _names_required(header: _Header) -> bool:
+    """True when the header names every required column: the sheet looks like the table."""
+    named = {_column_for(text) for text in header.cells}
+    return all(c.key in named for c in COLUMNS if c.required)
+
+
+def _quoted_names(sheets: Iterable[Sheet]) -> str:
+    """Sheet names for a message: '"Số liệu", "HK1 cũ"'."""
+    return ", ".join(f'"{printable_name(sheet.name)}"' for sheet in sheets)
+
+
+def _choose_sheet(
+    sheets: list[Sheet], file: str, wanted: str | None = None
+) -> tuple[Sheet, _Header]:
+    """The sheet holding the table: the one `wanted` names; else the only sheet whose header
+    names every required column; else the sheet whose header names the most known columns
+    (the first such, on a tie: the active sheet comes first).
+
+    Several sheets that all look like the table (this semester's and a copy of the last) are
+    refused: picking one silently could score the wrong semester.
+    """
+    if wanted is not None:
+        sheets = _sheets_named(sheets, wanted, file)
+    found = [(sheet, header) for sheet in sheets if (header := _find_header(_head(sheet.rows)))]
+    tables = [(sheet, header) for sheet, header in found if _names_required(header)]
+    if len(tables) > 1:
+        names = _quoted_names(sheet for sheet, _ in tables)
+        raise LoadError(MSG_SEVERAL_TABLES, {"file": file, "sheets": names})
+    if tables:
+        return tables[0]
+    if found:
+        return max(found, key=lambda item: item[1].score)  # max keeps the first on a tie
+    if any(sheet.rows for sheet in sheets):
         required = [c for c in COLUMNS if c.required]
         expected = ", ".join(f'"{c.header_vi}"' for c in required[:4]) + ", …"
         raise LoadError(
             MSG_NO_HEADER, {"file": file, "rows": str(HEADER_SCAN_ROWS), "expected": expected}
         )
     raise LoadError(MSG_EMPTY, {"file": file})
+
+
+def _sheets_named(sheets: list[Sheet], wanted: str, file: str) -> list[Sheet]:
+    """The sheet called `wanted` (exactly, else ignoring case and Unicode form), as a list."""
+    exact = [sheet for sheet in sheets if sheet.name == wanted]
+    if exact:
+        return exact[:1]
+    folded = _normalise_header(wanted)
+    close = [sheet for sheet in sheets if _normalise_header(sheet.name) == folded]
+    if close:
+        return close[:1]
+    params = {"file": file, "sheet": f'"{printable_name(wanted)}"', "sheets": _quoted_names(sheets)}
+    raise LoadError(MSG_NO_SUCH_SHEET, params)
 
 
 def _describe(key: str) -> str:
@@ -895,16 +647,28 @@ def _is_column_number_row(cells: Sequence[str]) -> bool:
     return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
+def _is_repeated_header(cells: Sequence[str]) -> bool:
+    """True for the header row typed (or pasted) again below the header, in any accepted
+    spelling (key, Vietnamese or English): it is not a school."""
+    return _header_score(cells) >= MIN_HEADER_MATCHES and _all_known(cells)
+
+
 def _collect_rows(
-    rows: Iterable[Row], header: _Header, columns: Mapping[int, str]
-) -> tuple[list[RawRow], list[int]]:
-    """The rows below the header: school rows, and the row numbers of blank/footer rows.
+    rows: Iterable[Row],
+    header: _Header,
+    columns: Mapping[int, str],
+    cut: Mapping[int, set[int]],
+) -> tuple[list[RawRow], list[int], list[int]]:
+    """The rows below the header: school rows, the row numbers of blank/footer rows, and the
+    row numbers of repeated header rows.
 
     Blank rows count only when data follows them (the empty end of a sheet is not a row).
-    A row with data in a known column but no school id is kept: validate reports it.
+    A row with data in a known column but no school id is kept: validate reports it. A cell
+    cut for being too long is marked on its row (`RawRow.cut`).
     """
     raw_rows: list[RawRow] = []
     ignored: list[int] = []
+    repeated: list[int] = []
     signature_columns: set[int] = set()
     previous = header.last_row
     for number, cells in rows:
@@ -915,9 +679,13 @@ def _collect_rows(
         known = {key: cells[p] if p < len(cells) else "" for p, key in columns.items()}
         if not any(known.values()) or (first and _is_column_number_row(cells)):
             ignored.append(number)
+        elif _is_repeated_header(cells):
+            repeated.append(number)
         elif _is_footer_row(cells, signature_columns):
             ignored.append(number)
             signature_columns.update(p for p, text in enumerate(cells) if text)
         else:
-            raw_rows.append(RawRow(number, {c.key: known.get(c.key, "") for c in COLUMNS}))
-    return raw_rows, ignored
+            too_long = frozenset(columns[p] for p in cut.get(number, ()) if p in columns)
+            values = {c.key: known.get(c.key, "") for c in COLUMNS}
+            raw_rows.append(RawRow(number, values, too_long))
+    return raw_rows, ignored, repeated

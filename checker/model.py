@@ -73,6 +73,16 @@ class RawRow:
 
     row_number: int  # 1-based, as the spreadsheet program shows it
     cells: Mapping[str, str]
+    cut: frozenset[str] = frozenset()  # columns whose value was too long: only its start kept
+
+
+@dataclass(frozen=True)
+class TitleSemester:
+    """The semester the title block above the header names: a school year, a term, or both."""
+
+    year: int | None  # the school year's first calendar year (2026 for 2026-2027)
+    term: int | None  # 1 or 2
+    text: str  # the title line that names it, as typed (cut to a readable length)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,9 @@ class RawTable:
     rows: tuple[RawRow, ...]
     extra_columns: tuple[str, ...] = ()
     ignored_rows: tuple[int, ...] = ()  # blank rows and the signature block: not schools
+    repeated_headers: tuple[int, ...] = ()  # the header row typed again mid-table: skipped
+    sheet: str | None = None  # the sheet read (XLSX/ODS), None for CSV
+    title_semester: TitleSemester | None = None
 
 
 @dataclass(frozen=True)

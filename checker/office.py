@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from checker.files import SETTINGS_MAX_BYTES, read_regular_file
 from checker.model import InputError
 
 OFFICE_KEYS = ("parent_authority", "name", "place", "signer_title", "signer_name", "plan")
@@ -16,12 +17,9 @@ class OfficeSettingsError(InputError):
 
 def load_office(path: Path, lang: str) -> dict[str, str]:
     """The office's texts in `lang`, falling back to the Vietnamese ones key by key."""
+    data = read_regular_file(path, SETTINGS_MAX_BYTES)
     try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OfficeSettingsError(
-            f"{path.name}: office settings file not found ({path})."
-        ) from None
+        settings = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise OfficeSettingsError(
             f"{path.name}: office settings are not valid TOML ({error})."

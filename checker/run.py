@@ -42,7 +42,8 @@ from checker.history import (
     result_rows as history_rows,
 )
 from checker.i18n import Translator, load_translator
-from checker.inputs import Inputs, load_inputs
+from checker.inputs import Inputs, IntakeOptions, load_inputs
+from checker.limits import DEFAULT_LIMITS, Limits
 from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
 from checker.outdir import Staging, claimed_output
 from checker.render import (
@@ -83,6 +84,8 @@ class RunOptions:
     replace: bool = False  # replace a semester recorded from another input file
     suite_path: Path = paths.INTAKE_SUITE  # the intake checks (a working folder may have its own)
     render_slots: int = 1  # local render processes, or a Dask cluster's threads (chunks in flight)
+    limits: Limits = DEFAULT_LIMITS
+    sheet: str | None = None  # --sheet: the sheet to read when several look like the table
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class RunReport:
     extra_columns: tuple[str, ...]
     previous_semester: str | None
     out_dir: Path
+    sheet: str | None = None
+    repeated_headers: tuple[int, ...] = ()
 
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -216,8 +221,13 @@ def run_checker(
     """
     t = load_translator(options.lang)
     if inputs is None:
+        intake_options = IntakeOptions(options.limits, options.sheet, options.semester)
         inputs = load_inputs(
-            options.input_path, options.rules_path, options.office_path, options.lang
+            options.input_path,
+            options.rules_path,
+            options.office_path,
+            options.lang,
+            intake_options,
         )
     table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
     intake = validate_in(validator, table, options.suite_path)
@@ -275,10 +285,15 @@ def run_checker(
             "semester": semester,
             "date": options.day.isoformat(),
             "language": options.lang,
-            "input": {"file": options.input_path.name, "sha256": table.sha256},
+            "input": {
+                "file": options.input_path.name,
+                "sha256": table.sha256,
+                "sheet": table.sheet,
+            },
             "rulebook": {"version": rulebook.version, "sha256": rulebook.sha256},
             "counts": counts,
             "rejected_rows": [{"row": r.row_number, "reason": r.code} for r in intake.rejected],
+            "repeated_header_rows": list(table.repeated_headers),
             "outputs": dict(sorted(hashes.items())),
         }
         staging.write("manifest.json", json_bytes(manifest))
@@ -311,6 +326,8 @@ def run_checker(
         extra_columns=table.extra_columns,
         previous_semester=str(before) if before else None,
         out_dir=out,
+        sheet=table.sheet,
+        repeated_headers=table.repeated_headers,
     )
 
 

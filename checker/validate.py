@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pandas is imported where a frame is built: the CLI's main process
     import pandas as pd  # never needs it (validation runs in a process of its own)
 
+from checker import ids as id_rule
 from checker import model, paths
 from checker.i18n import N_
 
@@ -102,7 +103,12 @@ PROBLEM_TEXTS: Mapping[str, tuple[str, str]] = {
         N_("The cell is blank"),
         N_("Fill in the value; a blank cell cannot be scored."),
     ),
+    "too_long": (
+        N_("The value is far longer than any real entry; only its beginning is shown"),
+        N_("Check the cell and type only the value asked for."),
+    ),
 }
+TOO_LONG = "too_long"  # set by the loader (RawRow.cut), not by the suite: the value is cut
 
 
 class ValidationError(model.InputError):
@@ -266,6 +272,8 @@ def load_suite_dict(suite_path: Path) -> dict[str, Any]:
             raise ValueError(f"{suite_path}: expectation {order} has no meta.problem code")
         # GX does not keep the suite's order in its results; the stamp restores it.
         expectation["meta"] = {**expectation["meta"], "order": order}
+        if expectation["meta"]["problem"] == UNSAFE_ID:  # the id rule has one home: ids.py
+            expectation["kwargs"] = {**expectation["kwargs"], "regex": id_rule.SCHOOL_ID_PATTERN}
     return suite
 
 
@@ -374,15 +382,19 @@ def ids_with_rows(rows: Sequence[int], ids: Mapping[int, str]) -> str:
 
 
 def check_file_level(failures: Sequence[Failure], ids: Mapping[int, str], path: Path) -> None:
-    """Raise ValidationError when the suite found duplicate or unsafe school ids."""
+    """Raise ValidationError when the suite found duplicate or unsafe school ids, or ids that
+    differ only by case (the same file name on Windows and macOS)."""
     duplicates = [row for f in failures if f.code == DUPLICATE_ID for row in f.rows]
     unsafe = [row for f in failures if f.code == UNSAFE_ID for row in f.rows]
-    params = {"file": str(path)}
+    unsafe = sorted(set(unsafe) | set(id_rule.case_collisions(ids)))
+    params = {"file": str(path), "max": str(id_rule.MAX_LENGTH)}
     if duplicates and unsafe:
         msgid = N_(
             "{file}: school ids used on more than one row (row numbers in brackets): "
             "{duplicates}; and school ids that cannot be used as file names: {unsafe}. "
-            "Give each school its own id of letters, digits, '-' and '_' (at most 32)."
+            "Give each school its own id of letters, digits, '-' and '_' (at most {max}), "
+            "not a Windows device name (CON, NUL, COM1, …) and not differing from another only "
+            "by capital letters."
         )
         params |= {
             "duplicates": ids_with_rows(duplicates, ids),
@@ -397,7 +409,9 @@ def check_file_level(failures: Sequence[Failure], ids: Mapping[int, str], path: 
     elif unsafe:
         msgid = N_(
             "{file}: school ids that cannot be used as file names (row numbers in brackets): "
-            "{unsafe}. Use only letters, digits, '-' and '_', at most 32 characters."
+            "{unsafe}. Use only letters, digits, '-' and '_', at most {max} characters, not a "
+            "Windows device name (CON, NUL, COM1, …), and no two ids that differ only by "
+            "capital letters."
         )
         params["unsafe"] = ids_with_rows(unsafe, ids)
     else:
@@ -465,6 +479,7 @@ def validate_table(table: model.RawTable, suite_path: Path = paths.INTAKE_SUITE)
     ids = {row: c["school_id"].text or "" for row, c in cells.items()}
     check_file_level(failures, ids, table.path)
     codes = first_codes([f for f in failures if f.code not in _FILE_LEVEL_CODES])
+    codes |= {(row.row_number, key): TOO_LONG for row in table.rows for key in row.cut}
     schools: list[model.School] = []
     rejected: list[model.Rejected] = []
     problems: list[model.Problem] = []

@@ -19,6 +19,7 @@ from typing import Any
 
 from checker.context import column_label, problem_texts
 from checker.i18n import Translator
+from checker.ids import is_safe_id
 from checker.model import Intake, Problem, SchoolResult, Value, Verdict
 from checker.outfiles import pinned_zip
 from checker.safe_text import looks_like_formula, plain_text, spreadsheet_field
@@ -27,7 +28,9 @@ RESULT_FIELDS = ("school_id", "school_name", "level", "criterion", "status", "va
 
 
 def scorecard_relpath(school_id: str) -> str:
-    """Where a school's scorecard goes, relative to the output folder."""
+    """Where a school's scorecard goes, relative to the output folder (a safe id only)."""
+    if not is_safe_id(school_id):  # validate refuses these; never let one name a file
+        raise ValueError(f"{school_id!r} is not a safe school id")
     return f"scorecards/{school_id}.pdf"
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from checker import model, paths
 from checker.evaluate import RulebookError, load_rulebook
+from checker.files import FileError
 
 # The default criteria of issue 2: id -> (levels, conditions).
 ISSUE_2 = {
@@ -204,7 +205,7 @@ def test_bad_rulebook_fails_naming_file_and_criterion(
 
 
 def test_missing_rulebook_file(tmp_path: Path) -> None:
-    with pytest.raises(RulebookError, match="cannot be read"):
+    with pytest.raises(FileError, match=r"^The file none\.toml does not exist\.$"):
         load_rulebook(tmp_path / "none.toml")
 
 
