@@ -584,8 +584,12 @@ def template(out_path: Path, lang: str) -> None:
 
     if out_path.suffix.lower() != ".xlsx":
         fail(error_text(ValueError(f"{out_path.name}: the template is an .xlsx file."), lang))
-    write_intake_template(out_path, load_translator(lang))
-    click.echo(out_path)
+    try:
+        write_intake_template(out_path, load_translator(lang))
+    except OSError as error:  # a read-only or full folder, a folder of that name, a long name
+        reason = error.strerror or type(error).__name__
+        fail(error_text(ValueError(f"{out_path}: {reason}."), lang))
+    click.echo(terminal_text(out_path))
 
 
 @cli.command()

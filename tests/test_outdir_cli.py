@@ -81,3 +81,10 @@ def test_two_runs_into_one_folder_both_finish_or_the_second_is_refused(tmp_path:
     for name, digest in manifest["outputs"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
     assert not list(out.glob(".checker*"))
+
+
+def test_a_template_path_that_cannot_be_written_is_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    for target in (tmp_path / "a-file" / "form.xlsx", tmp_path / ("y" * 300 + ".xlsx")):
+        refused(run_checker("template", target, "--lang", "en", cwd=tmp_path), str(target))
+    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
