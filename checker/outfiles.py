@@ -10,7 +10,7 @@ import hashlib
 import io
 import os
 import re
-import tempfile
+import secrets
 import zipfile
 from pathlib import Path
 
@@ -20,6 +20,8 @@ TEMP_SUFFIX = ".part"
 _CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
 _ZIP_EPOCH = 1980  # a zip entry cannot be dated earlier
 ZIP_LAST_YEAR = 2107  # nor later
+# A new file, never an existing one or a symbolic link planted under the temporary name.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 def write_atomic(path: Path, data: bytes) -> str:
@@ -29,9 +31,10 @@ def write_atomic(path: Path, data: bytes) -> str:
     renamed over `path`: a reader sees the old file or the new one, never half of one. The
     temporary file is removed if anything fails (a full disk, an interrupt).
     """
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent
-    )
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
+    # Not tempfile.mkstemp: its files are private (0600); an output gets the usual permissions
+    # (0666 less the umask), like any file the user makes.
+    handle = os.open(temporary, _NEW_FILE, 0o666)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)

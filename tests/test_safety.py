@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -236,3 +237,11 @@ def test_workers_beyond_the_cores_are_capped_with_a_sentence(
     assert capped_workers(cores + 60, True, "en") == cores + 60  # forced
     assert capped_workers(1, False, "en") == 1
     assert capsys.readouterr().err == ""
+
+
+def test_atomic_writes_get_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    target = tmp_path / "a.pdf"
+    write_atomic(target, b"%PDF")
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # readable like any user's file
