@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
@@ -501,6 +502,13 @@ def run_with_progress(
             fail(error_text(error, lang))
         except (StoreError, OutputFailed) as error:  # the database or the disk, not the input
             click.echo(terminal_text(error_text(error, lang)), err=True)
+            sys.exit(EXIT_STORE_FAILED)
+        except BrokenProcessPool:  # a worker died: out of memory or disk space, or killed
+            message = t.gettext(
+                "A worker process stopped unexpectedly (out of memory or disk space?); "
+                "nothing was changed in {out}."
+            )
+            click.echo(t.gettext("Error: ") + message.format(out=terminal_text(out_dir)), err=True)
             sys.exit(EXIT_STORE_FAILED)
 
 

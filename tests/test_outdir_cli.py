@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import resource
+import signal
 import subprocess
 import sys
 import time
@@ -88,3 +90,39 @@ def test_a_template_path_that_cannot_be_written_is_one_sentence(tmp_path: Path) 
     for target in (tmp_path / "a-file" / "form.xlsx", tmp_path / ("y" * 300 + ".xlsx")):
         refused(run_checker("template", target, "--lang", "en", cwd=tmp_path), str(target))
     assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
+
+
+def small_file_limit() -> None:
+    """In the child: files cannot grow past 20 kB (a "full disk" for a 30 kB PDF), and going
+    past the limit is an error (EFBIG) rather than a signal."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(
+        resource.RLIMIT_FSIZE, (20_000, resource.getrlimit(resource.RLIMIT_FSIZE)[1])
+    )
+
+
+def test_a_disk_failing_mid_run_is_one_sentence_and_keeps_the_previous_outputs(
+    tmp_path: Path,
+) -> None:
+    source = write_csv(tmp_path / "in.csv", [school()])
+    first = check_table(source, tmp_path, "--quiet")
+    assert first.returncode == 0, first.stderr
+    out = tmp_path / "out"
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    command = [
+        sys.executable, "-m", "checker", "run", str(source), "--semester", "2026-2027/HK1",
+        "--out", str(out), "--db", str(tmp_path / "h.db"), "--workers", "1", "--quiet",
+        "--lang", "en", "--date", "2026-11-30",
+    ]  # fmt: skip
+    second = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        preexec_fn=small_file_limit,
+    )  # fmt: skip
+    assert second.returncode == 1, second.stderr
+    # Whichever write fails first: an output (File too large) or a worker's own start-up
+    # (WeasyPrint writes the fonts it loads to temporary files).
+    said = ("failed: File too large.", "stopped unexpectedly (out of memory or disk space?)")
+    assert any(sentence in second.stderr for sentence in said), second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1 and "Traceback" not in second.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not list(out.glob(".checker*"))
