@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml tools/system-deps.sh
 	./tools/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,dask]'
+	$(PY) -m pip install --quiet -e '.[dev,dask,postgres]'
 	touch $(STAMP)
 
 run: install ## Check the sample district: three semesters into one history, scorecards in out/

@@ -5,11 +5,17 @@ office). The schema is created and migrated by Alembic (`checker/migrations`), r
 programmatically by `open_store`; nobody creates tables by hand.
 
 Tables:
-- `semesters`: each recorded semester (label, year, term).
-- `runs`: the run log; every run is kept, including earlier runs of a re-run semester (running
-  the very same input, rules and checker again on the same day updates that run's entry).
-- `results`: per semester, school and criterion, the status and value of the semester's
-  latest run (unique on semester, school_id, criterion); `position` keeps rulebook order.
+- `semesters`: each recorded semester (label, year, term), shared by every unit.
+- `runs`: the run log, each run under its issuing unit (`unit_id`, from the office settings)
+  with its input file's name and sha256; every run is kept, including earlier runs of a re-run
+  semester (running the very same input, rules and checker again on the same day updates that
+  run's entry).
+- `results`: per unit, semester, school and criterion, the status and value of the unit's
+  latest run of the semester; `position` keeps rulebook order.
+
+Several units may share one database (a province's PostgreSQL): a unit's rerun replaces only
+its own results. Schema set-up and recording take one lock (a PostgreSQL advisory lock, the
+SQLite write lock), so concurrent runs take turns instead of failing.
 
 Every function takes the Engine it works on; nothing here holds state between calls.
 """
@@ -39,16 +45,28 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from checker.i18n import N_
 from checker.model import InputError, SchoolResult, Status, Verdict, share
+from checker.office import DEFAULT_UNIT_ID
 from checker.semester import Semester, parse_semester, previous
 
 DEFAULT_DB_FILE = "checker.db"
+# The history's tables (Alembic's own included): any other table means another application's
+# database, which is refused rather than mixed with ours.
+OUR_TABLES = ("alembic_version", "semesters", "runs", "results")
+# Waiting for another process's SQLite transaction (a concurrent run recording) rather than
+# failing at once; a semester's recording takes well under a second.
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+# The PostgreSQL advisory lock key of the history ('checker' in ASCII): one lock for schema
+# set-up and recording, taken per transaction.
+ADVISORY_LOCK_KEY = 0x636865636B6572
 DB_ENV_VAR = "CHECKER_DB"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -84,10 +102,12 @@ runs_table = Table(
     Column("rejected", Integer, nullable=False),
     Column("problems", Integer, nullable=False),
     Column("input_name", Text, nullable=True),  # NULL for runs recorded before revision 0002
+    Column("unit_id", String(64), nullable=False),
 )
 results_table = Table(
     "results",
     metadata,
+    Column("unit_id", String(64), nullable=False),
     Column("semester", String(16), ForeignKey("semesters.label"), nullable=False),
     Column("school_id", String(64), nullable=False),
     Column("school_name", Text, nullable=False),
@@ -97,7 +117,7 @@ results_table = Table(
     Column("status", String(16), nullable=False),
     Column("value", Text, nullable=False),
     Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
-    PrimaryKeyConstraint("semester", "school_id", "criterion"),
+    PrimaryKeyConstraint("unit_id", "semester", "school_id", "criterion"),
     CheckConstraint("status IN ('met', 'not_met', 'not_applicable', 'missing')"),
 )
 
@@ -130,9 +150,11 @@ MSG_ALREADY_RECORDED = N_(
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One entry of the run log: which input, rules and checker produced a semester's results."""
+    """One entry of the run log: which unit, input, rules and checker produced a semester's
+    results."""
 
     run_id: str
+    unit_id: str  # the issuing unit (office settings' `unit_id`)
     semester: Semester
     started_at: str  # ISO 8601 text, e.g. '2026-11-29T08:15:00+07:00'
     input_sha256: str
@@ -230,8 +252,12 @@ def database_url(option: str | None, environ: Mapping[str, str]) -> str:
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file behind an SQLite URL, or None for other databases and in-memory SQLite."""
-    parsed = make_url(url)
+    """The file behind an SQLite URL, or None for other databases, in-memory SQLite and URLs
+    that do not parse (open_store then says what is wrong with them)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)
@@ -248,12 +274,15 @@ def display_url(url: str) -> str:
 # --- opening and migrating ------------------------------------------------------------------
 
 
-def open_store(url: str) -> Engine:
+def open_store(url: str, unit_id: str = DEFAULT_UNIT_ID) -> Engine:
     """An Engine on the history database at `url`, its schema brought up to date by Alembic.
 
     Creates the SQLite file, and its folder, if absent. Safe to call on an up-to-date
-    database: the upgrade then does nothing. Raises StoreError when the database cannot be
-    opened or migrated (the message masks any password).
+    database, and from several processes at once: the set-up runs in one transaction under
+    the history's lock, so a failure leaves nothing half done and a second process waits,
+    then finds the schema in place. Runs recorded before databases knew units are given
+    `unit_id`. Raises StoreError when the database cannot be opened or migrated, holds
+    another application's tables, or lacks one of ours (the message masks any password).
     """
     # Alembic is imported here, not at the top: it is only needed once per run and the
     # whole run has a time budget.
@@ -261,38 +290,96 @@ def open_store(url: str) -> Engine:
     from alembic.config import Config
     from alembic.util.exc import CommandError
 
+    shown = display_url(url)
     try:
-        engine = create_engine(url)
-    except (ArgumentError, ImportError) as exc:
-        raise StoreError(f"cannot use the database URL {display_url(url)}: {exc}") from exc
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _enforce_sqlite_foreign_keys)
-        if (path := sqlite_file(url)) is not None:
-            try:  # `--db out/checker.db` before `out/` exists is what a user expects to work
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(
-                    f"cannot open or update the history database {display_url(url)}: {exc}"
-                ) from exc
+        engine = _engine_for(url)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise StoreError(f"cannot use the database URL {shown}: {exc}") from exc
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["unit_id"] = unit_id
     try:
         with engine.begin() as connection:
+            _lock(connection)
+            _refuse_foreign_tables(connection, shown)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+            _require_our_tables(connection, shown)
     except (SQLAlchemyError, CommandError) as exc:
         engine.dispose()
         raise StoreError(
-            f"cannot open or update the history database {display_url(url)}: {_reason(exc)}"
+            f"cannot open or update the history database {shown}: {_reason(exc)}"
         ) from exc
+    except StoreError:
+        engine.dispose()
+        raise
     return engine
 
 
-def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite checks foreign keys only when asked to, once per connection."""
+def _engine_for(url: str) -> Engine:
+    """An Engine for `url`; for SQLite, with the file's folder made, foreign keys enforced,
+    a busy timeout, and every transaction taking the write lock at its start."""
+    engine = create_engine(url)
+    if engine.dialect.name != "sqlite":
+        return engine
+    if (path := sqlite_file(url)) is not None:
+        try:  # `--db out/checker.db` before `out/` exists is what a user expects to work
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open or update the history database {display_url(url)}: {exc}"
+            ) from exc
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Per SQLite connection: foreign keys checked (SQLite checks them only when asked), a
+    busy timeout (wait for another process's transaction instead of failing), and the
+    driver's own transaction handling off, so that `_begin_immediate` decides (this also
+    makes the schema set-up's DDL part of the transaction)."""
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """Start every SQLite transaction holding the write lock: two runs recording at once
+    then take turns, instead of one failing when it upgrades a read lock."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lock(connection: Connection) -> None:
+    """Take the history's lock until the transaction ends. PostgreSQL: a transaction-level
+    advisory lock; SQLite: the write lock `BEGIN IMMEDIATE` already holds."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+
+
+def _refuse_foreign_tables(connection: Connection, shown: str) -> None:
+    """Refuse a database holding tables that are not the history's: it belongs to another
+    application, and adding ours to it would mix two applications' data."""
+    foreign = sorted(set(inspect(connection).get_table_names()) - set(OUR_TABLES))
+    if foreign:
+        raise StoreError(
+            f"{shown} is not a checker history database: it holds other tables "
+            f"({', '.join(foreign[:5])}); nothing was changed. Give --db a file or database "
+            "of its own."
+        )
+
+
+def _require_our_tables(connection: Connection, shown: str) -> None:
+    """After the upgrade every table of the history must exist; a database at the current
+    version that lacks one was damaged (e.g. a table dropped by hand)."""
+    missing = sorted(set(OUR_TABLES) - set(inspect(connection).get_table_names()))
+    if missing:
+        raise StoreError(
+            f"the history database {shown} is damaged: it lacks the table(s) "
+            f"{', '.join(missing)}; restore it from a backup or give --db a new file."
+        )
 
 
 def _reason(exc: Exception) -> str:
@@ -307,31 +394,35 @@ def _reason(exc: Exception) -> str:
 def record_run(
     engine: Engine, run: RunRecord, rows: Sequence[ResultRow], replace: bool = False
 ) -> None:
-    """Record one run in ONE transaction: log the run, replace the semester's results.
+    """Record one run in ONE transaction, under the history's lock: log the run, replace the
+    unit's results for the semester (other units' results are left alone).
 
     The semester is added if new; earlier runs stay in the run log. The run id is derived
-    from the input, rules, checker, semester and day, so running the very same thing again is
-    the same run: its log entry is replaced (with the new time) rather than refused. Unless
-    `replace`, a semester recorded meanwhile from another input is not overwritten. If anything
-    fails (a run id already used for another semester, two rows for the same school and
-    criterion, an unknown status), the database is left exactly as it was and StoreError is
-    raised.
+    from the input, rules, office settings, checker, semester and day, so running the very
+    same thing again is the same run: its log entry is replaced (with the new time) rather
+    than refused. Unless `replace`, a semester the unit recorded meanwhile from another input
+    is not overwritten. If anything fails (a run id already used for another semester, two
+    rows for the same school and criterion, an unknown status), the database is left exactly
+    as it was and StoreError is raised.
     """
     label = run.semester.label
     try:
         with engine.begin() as connection:
-            current = _current_run(connection, run.semester)
+            _lock(connection)
+            current = _current_run(connection, run.unit_id, run.semester)
+            name, sha = run.input_name or "", run.input_sha256
             try:
-                check_not_overwriting(
-                    current, run.semester, run.input_name or "", run.input_sha256, replace
-                )
+                check_not_overwriting(current, run.semester, name, sha, replace)
             except SemesterAlreadyRecorded as exc:
                 raise StoreError(
                     f"could not record run {run.run_id}: another run recorded {run.semester} "
                     f"meanwhile; the history database is unchanged: {exc}"
                 ) from exc
             _ensure_semester(connection, run.semester)
-            connection.execute(delete(results_table).where(results_table.c.semester == label))
+            of_unit = results_table.c.unit_id == run.unit_id
+            connection.execute(
+                delete(results_table).where(of_unit & (results_table.c.semester == label))
+            )
             connection.execute(
                 delete(runs_table).where(
                     (runs_table.c.run_id == run.run_id) & (runs_table.c.semester == label)
@@ -348,9 +439,14 @@ def record_run(
 
 
 def guard_semester(
-    engine: Engine, semester: Semester, input_name: str, input_sha256: str, replace: bool
+    engine: Engine,
+    unit_id: str,
+    semester: Semester,
+    input_name: str,
+    input_sha256: str,
+    replace: bool,
 ) -> None:
-    """Refuse to overwrite a semester recorded from another input file unless `replace`.
+    """Refuse to overwrite a semester the unit recorded from another input unless `replace`.
 
     Called before anything is written. The same file again (same sha256) is a re-run and
     passes. Raises SemesterAlreadyRecorded, naming the recorded file and the day it was
@@ -358,7 +454,7 @@ def guard_semester(
     """
     try:
         with engine.connect() as connection:
-            current = _current_run(connection, semester)
+            current = _current_run(connection, unit_id, semester)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot read the history database: {_reason(exc)}") from exc
     check_not_overwriting(current, semester, input_name, input_sha256, replace)
@@ -386,11 +482,11 @@ def check_not_overwriting(
     )
 
 
-def _current_run(connection: Connection, semester: Semester) -> RunRecord | None:
-    """The run whose results a semester holds: its latest recorded run, or None."""
+def _current_run(connection: Connection, unit_id: str, semester: Semester) -> RunRecord | None:
+    """The run whose results a unit's semester holds: its latest recorded run, or None."""
     query = (
         select(runs_table)
-        .where(runs_table.c.semester == semester.label)
+        .where((runs_table.c.unit_id == unit_id) & (runs_table.c.semester == semester.label))
         .order_by(runs_table.c.started_at.desc(), runs_table.c.run_id.desc())
         .limit(1)
     )
@@ -398,13 +494,9 @@ def _current_run(connection: Connection, semester: Semester) -> RunRecord | None
     return None if row is None else _run_record(row)
 
 
-def current_runs(engine: Engine) -> dict[Semester, RunRecord]:
-    """Per recorded semester, the run whose results it holds (its input file and sha256)."""
-    return {run.semester: run for run in run_log(engine)}  # oldest first: the last one wins
-
-
 def _ensure_semester(connection: Connection, semester: Semester) -> None:
-    """Add the semester to `semesters` unless it is there already."""
+    """Add the semester to `semesters` unless it is there already (under the lock, so two
+    runs of a new semester cannot both add it)."""
     known = connection.execute(
         select(semesters_table.c.label).where(semesters_table.c.label == semester.label)
     ).first()
@@ -430,6 +522,7 @@ def _run_values(run: RunRecord) -> dict[str, object]:
         "rejected": run.rejected,
         "problems": run.problems,
         "input_name": run.input_name,
+        "unit_id": run.unit_id,
     }
 
 
@@ -441,6 +534,7 @@ def _result_values(run: RunRecord, rows: Sequence[ResultRow]) -> list[dict[str, 
         positions.setdefault(row.criterion, len(positions))
     return [
         {
+            "unit_id": run.unit_id,
             "semester": run.semester.label,
             "school_id": row.school_id,
             "school_name": row.school_name,
@@ -477,23 +571,35 @@ def result_rows(
 # --- reading ------------------------------------------------------------------------------
 
 
-def recorded_semesters(engine: Engine) -> list[Semester]:
-    """Every semester with recorded results, oldest first."""
-    query = select(semesters_table.c.year, semesters_table.c.term).order_by(
-        semesters_table.c.year, semesters_table.c.term
-    )
+def recorded_units(engine: Engine) -> list[str]:
+    """Every unit with a recorded run, in alphabetical order."""
+    query = select(runs_table.c.unit_id).distinct().order_by(runs_table.c.unit_id)
+    with engine.connect() as connection:
+        return list(connection.execute(query).scalars())
+
+
+def recorded_semesters(engine: Engine, unit_id: str | None = None) -> list[Semester]:
+    """Every semester with recorded results (of one unit, or of any), oldest first."""
+    query = select(semesters_table.c.year, semesters_table.c.term)
+    if unit_id is not None:
+        of_unit = select(runs_table.c.semester).where(runs_table.c.unit_id == unit_id)
+        query = query.where(semesters_table.c.label.in_(of_unit))
+    query = query.order_by(semesters_table.c.year, semesters_table.c.term)
     with engine.connect() as connection:
         return [Semester(year, term) for year, term in connection.execute(query)]
 
 
-def previous_semester(engine: Engine, current: Semester) -> Semester | None:
-    """The latest recorded semester strictly before `current`, or None if there is none."""
-    return previous(recorded_semesters(engine), current)
+def previous_semester(engine: Engine, unit_id: str, current: Semester) -> Semester | None:
+    """The unit's latest recorded semester strictly before `current`, or None."""
+    return previous(recorded_semesters(engine, unit_id), current)
 
 
-def run_log(engine: Engine) -> list[RunRecord]:
-    """Every recorded run, oldest first (by start time, then run id)."""
-    query = select(runs_table).order_by(runs_table.c.started_at, runs_table.c.run_id)
+def run_log(engine: Engine, unit_id: str | None = None) -> list[RunRecord]:
+    """Every recorded run (of one unit, or of all), oldest first (by start time, then id)."""
+    query = select(runs_table)
+    if unit_id is not None:
+        query = query.where(runs_table.c.unit_id == unit_id)
+    query = query.order_by(runs_table.c.started_at, runs_table.c.run_id)
     with engine.connect() as connection:
         return [_run_record(row) for row in connection.execute(query)]
 
@@ -502,6 +608,7 @@ def _run_record(row: Any) -> RunRecord:
     """A `runs` row as a RunRecord."""
     return RunRecord(
         run_id=row.run_id,
+        unit_id=row.unit_id,
         semester=parse_semester(row.semester),
         started_at=row.started_at,
         input_sha256=row.input_sha256,
@@ -515,12 +622,19 @@ def _run_record(row: Any) -> RunRecord:
     )
 
 
-def statuses_for(engine: Engine, semester: Semester) -> dict[str, dict[str, str]]:
-    """school_id -> criterion -> status in one semester ({} when it is not recorded)."""
+def current_runs(engine: Engine) -> dict[tuple[str, Semester], RunRecord]:
+    """Per unit and recorded semester, the run whose results it holds (its input file)."""
+    # The log is oldest first, so the latest run of each unit's semester is the one kept.
+    return {(run.unit_id, run.semester): run for run in run_log(engine)}
+
+
+def statuses_for(engine: Engine, unit_id: str, semester: Semester) -> dict[str, dict[str, str]]:
+    """school_id -> criterion -> status in one unit's semester ({} when it is not recorded)."""
+    results = results_table
     query = (
-        select(results_table.c.school_id, results_table.c.criterion, results_table.c.status)
-        .where(results_table.c.semester == semester.label)
-        .order_by(results_table.c.school_id, results_table.c.position)
+        select(results.c.school_id, results.c.criterion, results.c.status)
+        .where((results.c.unit_id == unit_id) & (results.c.semester == semester.label))
+        .order_by(results.c.school_id, results.c.position)
     )
     statuses: dict[str, dict[str, str]] = {}
     with engine.connect() as connection:
@@ -529,30 +643,40 @@ def statuses_for(engine: Engine, semester: Semester) -> dict[str, dict[str, str]
     return statuses
 
 
-def district_trend(engine: Engine) -> list[SemesterRates]:
-    """Per recorded semester (oldest first), per criterion: schools met and applicable."""
+def unit_trends(engine: Engine, unit_id: str | None = None) -> dict[str, list[SemesterRates]]:
+    """Per unit (alphabetical; only `unit_id` when given), per recorded semester (oldest
+    first), per criterion: schools met and applicable."""
     results = results_table
-    query = (
-        select(
-            semesters_table.c.year,
-            semesters_table.c.term,
-            results.c.criterion,
-            func.min(results.c.position).label("position"),
-            func.sum(case((results.c.status == "met", 1), else_=0)).label("met"),
-            func.sum(case((results.c.status.in_(APPLICABLE_STATUSES), 1), else_=0)).label(
-                "applicable"
-            ),
-        )
-        .join(semesters_table, semesters_table.c.label == results.c.semester)
-        .group_by(semesters_table.c.year, semesters_table.c.term, results.c.criterion)
-        .order_by(semesters_table.c.year, semesters_table.c.term, "position", results.c.criterion)
+    query = select(
+        results.c.unit_id,
+        semesters_table.c.year,
+        semesters_table.c.term,
+        results.c.criterion,
+        func.min(results.c.position).label("position"),
+        func.sum(case((results.c.status == "met", 1), else_=0)).label("met"),
+        func.sum(case((results.c.status.in_(APPLICABLE_STATUSES), 1), else_=0)).label("applicable"),
+    ).join(semesters_table, semesters_table.c.label == results.c.semester)
+    if unit_id is not None:
+        query = query.where(results.c.unit_id == unit_id)
+    keys = (results.c.unit_id, semesters_table.c.year, semesters_table.c.term)
+    query = query.group_by(*keys, results.c.criterion).order_by(
+        *keys, "position", results.c.criterion
     )
-    grouped: dict[Semester, list[CriterionRate]] = {}
+    grouped: dict[str, dict[Semester, list[CriterionRate]]] = {}
     with engine.connect() as connection:
         for row in connection.execute(query):
             rate = CriterionRate(row.criterion, int(row.met), int(row.applicable))
-            grouped.setdefault(Semester(row.year, row.term), []).append(rate)
-    return [SemesterRates(semester, tuple(rates)) for semester, rates in grouped.items()]
+            by_semester = grouped.setdefault(row.unit_id, {})
+            by_semester.setdefault(Semester(row.year, row.term), []).append(rate)
+    return {
+        unit: [SemesterRates(semester, tuple(rates)) for semester, rates in by_semester.items()]
+        for unit, by_semester in grouped.items()
+    }
+
+
+def district_trend(engine: Engine, unit_id: str) -> list[SemesterRates]:
+    """One unit's rates per recorded semester (oldest first), per criterion."""
+    return unit_trends(engine, unit_id).get(unit_id, [])
 
 
 def trend_criteria(trend: Sequence[SemesterRates]) -> list[str]:
@@ -563,8 +687,8 @@ def trend_criteria(trend: Sequence[SemesterRates]) -> list[str]:
     return criteria
 
 
-def school_history(engine: Engine, school_id: str) -> list[SchoolSemester]:
-    """One school's statuses in every semester it was recorded in, oldest first.
+def school_history(engine: Engine, unit_id: str, school_id: str) -> list[SchoolSemester]:
+    """One school's statuses in every semester its unit recorded it in, oldest first.
 
     Semesters without the school (before it opened, after a merger) are simply absent.
     """
@@ -579,7 +703,7 @@ def school_history(engine: Engine, school_id: str) -> list[SchoolSemester]:
             results.c.status,
         )
         .join(semesters_table, semesters_table.c.label == results.c.semester)
-        .where(results.c.school_id == school_id)
+        .where((results.c.unit_id == unit_id) & (results.c.school_id == school_id))
         .order_by(semesters_table.c.year, semesters_table.c.term, results.c.position)
     )
     found: dict[Semester, tuple[str, str | None, dict[str, str]]] = {}

@@ -7,6 +7,7 @@ import io
 import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -23,13 +24,14 @@ from checker.history import (
     StoreError,
     current_runs,
     database_url,
-    district_trend,
     open_store,
     progress,
     recorded_semesters,
+    recorded_units,
     school_history,
     sqlite_file,
     trend_criteria,
+    unit_trends,
 )
 from checker.i18n import (
     N_,
@@ -51,6 +53,17 @@ MIN_PIPE_WIDTH = 160
 @db_option
 @click.option("--school", "school_id", metavar="ID", default=None, help="Show one school.")
 @click.option(
+    "--unit",
+    "unit_id",
+    metavar="ID",
+    default=None,
+    help="The issuing unit to show (its office settings' unit_id) "
+    "[default: the only unit in the database].",
+)
+@click.option(
+    "--all-units", is_flag=True, help="Every unit's rates per semester (a shared database)."
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "csv", "json"]),
@@ -69,24 +82,30 @@ MIN_PIPE_WIDTH = 160
 def history(
     db: str | None,
     school_id: str | None,
+    unit_id: str | None,
+    all_units: bool,
     output_format: str,
     lang: str,
     rules_path: Path | None,
 ) -> None:
     """Show the recorded semesters: each criterion's rate, or one school's statuses.
 
-    Every `checker run` records its semester; this reads those records back. With no
-    database or no semester recorded yet, the table says so and exits 0; csv and json print
-    an empty table. An unknown --school exits 2 with a message.
+    Every `checker run` records its semester under its unit; this reads those records back.
+    With no database or no semester recorded yet, the table says so and exits 0; csv and json
+    print an empty table. An unknown --school or --unit exits 2 with a message.
 
     \b
     Examples:
       checker history
       checker history --school 08304007
       checker history --format csv > trend.csv
-      checker history --db postgresql://user@host/checker --format json
+      checker history --db postgresql+psycopg://user@host/checker --all-units
     """
     t = load_translator(lang)
+    if unit_id is not None and all_units:
+        raise click.UsageError(t.gettext(N_("Give either --unit or --all-units, not both.")))
+    if school_id is not None and all_units:
+        raise click.UsageError(t.gettext(N_("--school shows one unit's school: use --unit.")))
     url = database_url(db, os.environ)
     path = sqlite_file(url)
     if path is not None and not path.exists():  # looking does not create a database
@@ -98,17 +117,39 @@ def history(
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        semesters = recorded_semesters(engine)
-        if not semesters:
+        if not recorded_semesters(engine):
             _show_empty(school_id, output_format, t, no_database=False)
-        elif school_id is None:
-            trend, inputs = district_trend(engine), current_runs(engine)
-            _show_trend(trend, inputs, output_format, t, labels)
+            return
+        unit = None if all_units else chosen_unit(recorded_units(engine), unit_id, t)
+        if school_id is None:
+            rows = trend_rows(unit_trends(engine, unit), current_runs(engine))
+            _show_trend(rows, output_format, t, labels, show_units=all_units)
         else:
-            entries = school_history(engine, school_id)
-            _show_school(school_id, entries, semesters, output_format, t, labels)
+            assert unit is not None  # --school with --all-units is refused above
+            entries = school_history(engine, unit, school_id)
+            recorded = recorded_semesters(engine, unit)
+            _show_school(school_id, entries, recorded, output_format, t, labels)
     finally:
         engine.dispose()
+
+
+def chosen_unit(units: Sequence[str], unit_id: str | None, t: Translator) -> str:
+    """The unit to show: --unit when it is recorded, else the database's only unit; exit 2
+    with a sentence otherwise."""
+    if unit_id is not None and unit_id in units:
+        return unit_id
+    if unit_id is None and len(units) == 1:
+        return units[0]
+    if unit_id is not None:
+        message = N_("Unit {unit} has no recorded semesters; the history holds: {units}.")
+    else:
+        message = N_(
+            "The history holds several units ({units}): choose one with --unit ID, "
+            "or show all with --all-units."
+        )
+    click.echo(t.gettext(message).format(unit=unit_id, units=", ".join(units)), err=True)
+    click.get_current_context().exit(2)
+    raise AssertionError("unreachable")  # Context.exit raises
 
 
 def criterion_labels(rules_path: Path | None, lang: str) -> dict[str, str]:
@@ -141,23 +182,23 @@ def _show_empty(
     elif school_id is not None:
         _show_school(school_id, [], [], output_format, t, {})
     else:
-        _show_trend([], {}, output_format, t, {})
+        _show_trend([], output_format, t, {}, show_units=False)
 
 
 def _show_trend(
-    trend: Sequence[SemesterRates],
-    inputs: Mapping[Semester, RunRecord],
+    rows: Sequence[TrendRow],
     output_format: str,
     t: Translator,
     labels: Mapping[str, str],
+    show_units: bool,
 ) -> None:
-    """Print the district's rates, and each semester's input file, in the chosen format."""
+    """Print the rates, and each semester's input file, in the chosen format."""
     if output_format == "csv":
-        click.echo(trend_csv(trend, inputs), nl=False)
+        click.echo(trend_csv(rows), nl=False)
     elif output_format == "json":
-        click.echo(json.dumps(trend_json(trend, inputs), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(trend_json(rows), ensure_ascii=False, indent=2))
     else:
-        _console().print(trend_table(trend, t, inputs, labels))
+        _console().print(trend_table(rows, t, labels, show_units))
 
 
 def _show_school(
@@ -202,56 +243,73 @@ def rate_cell(rate: CriterionRate | None, t: Translator) -> str:
     return f"{rate.met}/{rate.applicable} ({t.percent(rate.rate)})"
 
 
+@dataclass(frozen=True)
+class TrendRow:
+    """One line of the trend: a unit's rates in one semester and the run they come from."""
+
+    unit_id: str
+    rates: SemesterRates
+    run: RunRecord | None
+
+
+def trend_rows(
+    trends: Mapping[str, Sequence[SemesterRates]],
+    inputs: Mapping[tuple[str, Semester], RunRecord],
+) -> list[TrendRow]:
+    """The trend's lines, unit by unit, each unit's semesters oldest first."""
+    return [
+        TrendRow(unit, entry, inputs.get((unit, entry.semester)))
+        for unit, trend in trends.items()
+        for entry in trend
+    ]
+
+
 def trend_table(
-    trend: Sequence[SemesterRates],
-    t: Translator,
-    inputs: Mapping[Semester, RunRecord],
-    labels: Mapping[str, str],
+    rows: Sequence[TrendRow], t: Translator, labels: Mapping[str, str], show_units: bool
 ) -> Table:
-    """Rows = semesters, columns = criteria (ids, or `labels` when given), cells = rates; the
-    last column names the input file each semester was recorded from (and its sha256 start)."""
-    criteria = trend_criteria(trend)
+    """Rows = (unit and) semesters, columns = criteria by name, cells = rates; the last column
+    names the input file each semester was recorded from (and its sha256 start)."""
+    criteria = trend_criteria([row.rates for row in rows])
     table = Table(title=t.gettext(N_("Criteria met, by semester")))
+    if show_units:
+        table.add_column(t.gettext(N_("Unit")), no_wrap=True)
     table.add_column(t.gettext(N_("Semester")), no_wrap=True)
     for criterion in criteria:
         table.add_column(Text(terminal_text(labels.get(criterion, criterion))), justify="right")
     table.add_column(t.gettext(N_("Input file")))
-    for entry in trend:
-        cells = [rate_cell(entry.rate_for(c), t) for c in criteria]
-        run = inputs.get(entry.semester)
-        file_cell = Text(terminal_text(run.input_label)) if run else NO_VALUE
-        table.add_row(str(entry.semester), *cells, file_cell)
+    for row in rows:
+        unit = [Text(terminal_text(row.unit_id))] if show_units else []
+        cells = [rate_cell(row.rates.rate_for(c), t) for c in criteria]
+        source = Text(terminal_text(row.run.input_label)) if row.run else NO_VALUE
+        table.add_row(*unit, str(row.rates.semester), *cells, source)
     return table
 
 
-def trend_csv(
-    trend: Sequence[SemesterRates], inputs: Mapping[Semester, RunRecord] | None = None
-) -> str:
-    """One line per semester and criterion: semester, criterion, met, applicable, rate, and
-    the semester's input file name and sha256."""
+def trend_csv(rows: Sequence[TrendRow]) -> str:
+    """One line per unit, semester and criterion: met, applicable, rate, and the semester's
+    input file name and sha256."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    header = ["semester", "criterion", "met", "applicable", "rate", "input_file", "input_sha256"]
-    writer.writerow(header)
-    for entry in trend:
-        run = (inputs or {}).get(entry.semester)
-        source = [run.input_name or "", run.input_sha256] if run else ["", ""]
-        for rate in entry.rates:
+    writer.writerow(
+        ["unit", "semester", "criterion", "met", "applicable", "rate", "input_file", "input_sha256"]
+    )
+    for row in rows:
+        source = [row.run.input_name or "", row.run.input_sha256] if row.run else ["", ""]
+        for rate in row.rates.rates:
             shown = "" if rate.rate is None else f"{rate.rate:.4f}"
-            counts = [rate.met, rate.applicable, shown]
-            writer.writerow([str(entry.semester), rate.criterion, *counts, *source])
+            counts = [rate.criterion, rate.met, rate.applicable, shown]
+            writer.writerow([row.unit_id, str(row.rates.semester), *counts, *source])
     return buffer.getvalue()
 
 
-def trend_json(
-    trend: Sequence[SemesterRates], inputs: Mapping[Semester, RunRecord] | None = None
-) -> list[dict[str, object]]:
-    """The trend as JSON-ready data: one object per semester, criteria in rulebook order, and
-    the input file the semester was recorded from (null when unknown)."""
+def trend_json(rows: Sequence[TrendRow]) -> list[dict[str, object]]:
+    """The trend as JSON-ready data: one object per unit and semester, criteria in rulebook
+    order, and the input file the semester was recorded from (null when unknown)."""
     return [
         {
-            "semester": str(entry.semester),
-            "input": _input_json((inputs or {}).get(entry.semester)),
+            "unit": row.unit_id,
+            "semester": str(row.rates.semester),
+            "input": _input_json(row.run),
             "criteria": [
                 {
                     "criterion": r.criterion,
@@ -259,10 +317,10 @@ def trend_json(
                     "applicable": r.applicable,
                     "rate": r.rate,
                 }
-                for r in entry.rates
+                for r in row.rates.rates
             ],
         }
-        for entry in trend
+        for row in rows
     ]
 
 

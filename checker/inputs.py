@@ -16,7 +16,7 @@ from checker.evaluate import load_rulebook
 from checker.limits import DEFAULT_LIMITS, Limits
 from checker.load import load_table
 from checker.model import RawTable, Rulebook
-from checker.office import load_office
+from checker.office import load_office, load_unit_id
 from checker.semester import Semester
 from checker.title import check_title_semester
 
@@ -37,6 +37,7 @@ class Inputs:
     table: RawTable
     rulebook: Rulebook
     office: Mapping[str, str]
+    unit_id: str  # the issuing unit, under which the history records the run
 
 
 def load_inputs(
@@ -51,7 +52,8 @@ def load_inputs(
     the table's title names a semester other than `intake.semester`."""
     rulebook = load_rulebook(rules_path)
     office = load_office(office_path, lang)
+    unit_id = load_unit_id(office_path)
     table = load_table(input_path, intake.limits, intake.sheet)
     if intake.semester is not None:
         check_title_semester(table.title_semester, intake.semester, input_path.name)
-    return Inputs(table=table, rulebook=rulebook, office=office)
+    return Inputs(table=table, rulebook=rulebook, office=office, unit_id=unit_id)

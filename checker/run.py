@@ -237,14 +237,19 @@ def run_checker(
     # The output folder is claimed (locked, checked for files checker did not write) before
     # the history is opened: a refusal leaves everything as it was.
     with claimed_output(out, database_file(options.db_url)) as staging:
-        engine = open_store(options.db_url)
+        unit_id = inputs.unit_id
+        engine = open_store(options.db_url, unit_id)
         # Before anything is written: a semester recorded from another file is kept unless asked.
         input_name = options.input_path.name
-        guard_semester(engine, options.semester, input_name, table.sha256, options.replace)
+        sha256 = table.sha256
+        guard_semester(engine, unit_id, options.semester, input_name, sha256, options.replace)
         semester = str(options.semester)
-        before = previous_semester(engine, options.semester)
-        previous = PreviousRun(str(before), statuses_for(engine, before)) if before else None
-        trend = current_trend(trend_points(district_trend(engine)), semester, results, rulebook)
+        before = previous_semester(engine, unit_id, options.semester)
+        previous = (
+            PreviousRun(str(before), statuses_for(engine, unit_id, before)) if before else None
+        )
+        recorded = trend_points(district_trend(engine, unit_id))
+        trend = current_trend(recorded, semester, results, rulebook)
         run_id = run_id_of(
             table, rulebook, options.office_path, semester, options.lang, options.day
         )
@@ -303,6 +308,7 @@ def run_checker(
             engine,
             RunRecord(
                 run_id=run_id,
+                unit_id=unit_id,
                 semester=options.semester,
                 started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 input_sha256=table.sha256,

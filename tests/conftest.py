@@ -6,7 +6,8 @@ import csv
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,40 @@ def check_table(source: Path, tmp_path: Path, *extra: str) -> subprocess.Complet
     tmp_path/h.db, one render worker (the tests' usual run); `extra` adds options."""
     out, db = tmp_path / "out", tmp_path / "h.db"
     return run_semester(source, "2026-2027/HK1", out, db, "--workers", "1", *extra, cwd=tmp_path)
+
+
+# --- history databases: SQLite, and PostgreSQL when a server is given -----------------------
+
+PG_URL_VAR = "CHECKER_TEST_PG_URL"  # e.g. postgresql+psycopg://checker@/postgres?host=/tmp/pg
+PG_REQUIRED_VAR = "CHECKER_TEST_PG_REQUIRED"  # set by .ci/run: no skipping there
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database on the server $CHECKER_TEST_PG_URL names, dropped after."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = os.environ.get(PG_URL_VAR)
+    if not admin_url:
+        if os.environ.get(PG_REQUIRED_VAR):
+            pytest.fail(f"{PG_REQUIRED_VAR} is set but {PG_URL_VAR} is not")
+        pytest.skip(f"PostgreSQL tests need a server: set {PG_URL_VAR} (.ci/run starts one)")
+    name = f"checker_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty history database: an SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'history.db'}"
+    else:
+        yield from _postgres_database()

@@ -37,9 +37,13 @@ STATUSES: dict[str, list[dict[str, Status] | None]] = {
 }
 
 
-def run(semester: Semester, number: int) -> RunRecord:
+UNIT = "pgd-giong-trom"
+
+
+def run(semester: Semester, number: int, unit_id: str = UNIT) -> RunRecord:
     return RunRecord(
-        f"run-{number}",
+        f"run-{number}-{unit_id}",
+        unit_id,
         semester,
         f"2026-0{number}-01T08:00:00",
         f"{number}" * 64,
@@ -63,22 +67,22 @@ def rows(index: int) -> list[ResultRow]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "history.db"
-    engine = open_store(f"sqlite:///{path}")
+def db_path(history_url: str) -> str:
+    """A history of three semesters of one unit: an SQLite file, or a PostgreSQL database."""
+    engine = open_store(history_url)
     try:
         for index in (2, 0, 1):  # recorded out of order on purpose
             record_run(engine, run(parse_semester(SEMESTERS[index]), index + 1), rows(index))
     finally:
         engine.dispose()
-    return path
+    return history_url
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(history, list(args), env=env or {"CHECKER_DB": ""})
 
 
-def test_table_lists_every_semester_in_order_with_rates(db_path: Path) -> None:
+def test_table_lists_every_semester_in_order_with_rates(db_path: str) -> None:
     result = invoke("--db", str(db_path), "--lang", "en")
     assert result.exit_code == 0, result.output
     positions = [result.output.index(label) for label in SEMESTERS]
@@ -95,7 +99,7 @@ def test_table_lists_every_semester_in_order_with_rates(db_path: Path) -> None:
     assert "3/3 (100.0%)" in hk2
 
 
-def test_table_in_vietnamese_uses_decimal_comma_and_vietnamese_names(db_path: Path) -> None:
+def test_table_in_vietnamese_uses_decimal_comma_and_vietnamese_names(db_path: str) -> None:
     result = invoke("--db", str(db_path))
     assert result.exit_code == 0, result.output
     assert "2/3 (66,7%)" in result.output
@@ -103,7 +107,7 @@ def test_table_in_vietnamese_uses_decimal_comma_and_vietnamese_names(db_path: Pa
     assert "computer_lab" not in result.output
 
 
-def test_school_table_names_criteria_in_the_chosen_language(db_path: Path) -> None:
+def test_school_table_names_criteria_in_the_chosen_language(db_path: str) -> None:
     english = invoke("--db", str(db_path), "--school", "08304007", "--lang", "en")
     assert "Computer room for teaching" in english.output
     vietnamese = invoke("--db", str(db_path), "--school", "08304007")
@@ -111,7 +115,7 @@ def test_school_table_names_criteria_in_the_chosen_language(db_path: Path) -> No
     assert "computer_lab" not in english.output + vietnamese.output
 
 
-def test_a_criterion_no_longer_in_the_rulebook_keeps_its_id(db_path: Path, tmp_path: Path) -> None:
+def test_a_criterion_no_longer_in_the_rulebook_keeps_its_id(db_path: str, tmp_path: Path) -> None:
     from checker import paths
 
     rules = tmp_path / "rules.toml"
@@ -122,13 +126,13 @@ def test_a_criterion_no_longer_in_the_rulebook_keeps_its_id(db_path: Path, tmp_p
     assert "computer_lab" in result.output and "School website" in result.output
 
 
-def test_db_comes_from_environment_when_no_option(db_path: Path) -> None:
+def test_db_comes_from_environment_when_no_option(db_path: str) -> None:
     result = invoke("--lang", "en", env={"CHECKER_DB": str(db_path)})
     assert result.exit_code == 0, result.output
     assert "2026-2027/HK1" in result.output
 
 
-def test_csv_parses(db_path: Path) -> None:
+def test_csv_parses(db_path: str) -> None:
     result = invoke("--db", str(db_path), "--format", "csv")
     assert result.exit_code == 0, result.output
     records = list(csv.DictReader(io.StringIO(result.output)))
@@ -141,7 +145,7 @@ def test_csv_parses(db_path: Path) -> None:
     assert (lab["met"], lab["applicable"], lab["rate"]) == ("0", "2", "0.0000")
 
 
-def test_json_parses(db_path: Path) -> None:
+def test_json_parses(db_path: str) -> None:
     result = invoke("--db", str(db_path), "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -150,7 +154,7 @@ def test_json_parses(db_path: Path) -> None:
     assert last["ioffice"] == {"criterion": "ioffice", "met": 1, "applicable": 3, "rate": 1 / 3}
 
 
-def test_school_table_shows_statuses_and_absences(db_path: Path) -> None:
+def test_school_table_shows_statuses_and_absences(db_path: str) -> None:
     result = invoke("--db", str(db_path), "--school", "08304011", "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "Trường 08304011" in result.output
@@ -161,7 +165,7 @@ def test_school_table_shows_statuses_and_absences(db_path: Path) -> None:
     assert "Not in the school table of: 2026-2027/HK1" in result.output
 
 
-def test_each_semester_names_its_input_file_and_sha256_prefix(db_path: Path) -> None:
+def test_each_semester_names_its_input_file_and_sha256_prefix(db_path: str) -> None:
     table = invoke("--db", str(db_path), "--lang", "en")
     assert table.exit_code == 0, table.output
     for number, label in enumerate(SEMESTERS, start=1):
@@ -176,7 +180,7 @@ def test_each_semester_names_its_input_file_and_sha256_prefix(db_path: Path) -> 
     assert as_json[0]["input"] == {"file": "truong-hk1.xlsx", "sha256": "1" * 64}
 
 
-def test_school_changes_to_or_from_missing_are_not_comparable(db_path: Path) -> None:
+def test_school_changes_to_or_from_missing_are_not_comparable(db_path: str) -> None:
     result = invoke("--db", str(db_path), "--school", "08304007")
     assert result.exit_code == 0, result.output
     hk2 = next(line for line in result.output.splitlines() if "2025-2026/HK2" in line)
@@ -196,7 +200,7 @@ def test_school_changes_to_or_from_missing_are_not_comparable(db_path: Path) -> 
     assert data["semesters"][2]["changes"]["computer_lab"] == "improved"
 
 
-def test_school_csv_and_json(db_path: Path) -> None:
+def test_school_csv_and_json(db_path: str) -> None:
     as_csv = invoke("--db", str(db_path), "--school", "08304020", "--format", "csv")
     assert as_csv.exit_code == 0, as_csv.output
     records = list(csv.DictReader(io.StringIO(as_csv.output)))
@@ -213,7 +217,7 @@ def test_school_csv_and_json(db_path: Path) -> None:
     assert data["semesters"][2]["score"] == 1.0
 
 
-def test_unknown_school_exits_2_with_a_message(db_path: Path) -> None:
+def test_unknown_school_exits_2_with_a_message(db_path: str) -> None:
     result = invoke("--db", str(db_path), "--school", "99999999", "--lang", "en")
     assert result.exit_code == 2
     assert "99999999 is not in the history" in result.stderr
@@ -249,7 +253,7 @@ def test_json_and_csv_stay_machine_readable_when_nothing_is_recorded(
     as_csv = invoke("--db", str(path), "--format", "csv")
     assert as_csv.exit_code == 0
     assert list(csv.DictReader(io.StringIO(as_csv.stdout))) == []
-    assert as_csv.stdout.startswith("semester,criterion,")
+    assert as_csv.stdout.startswith("unit,semester,criterion,")
     school = invoke("--db", str(path), "--format", "json", "--school", "08304007")
     assert school.exit_code == 2 and school.stdout == ""
     assert path.exists() == create  # looking does not create a database
@@ -260,6 +264,69 @@ def test_unusable_database_url_is_one_line_without_traceback() -> None:
     assert result.exit_code == 1
     assert "cannot use the database URL" in result.output
     assert "secret" not in result.output
+    assert "Traceback" not in result.output
+
+
+def add_second_unit(url: str) -> None:
+    """A second unit's runs of the first two semesters, with every school meeting everything."""
+    engine = open_store(url)
+    try:
+        for index in (0, 1):
+            good = [
+                ResultRow(r.school_id, r.school_name, r.level, r.criterion, "met", "v")
+                for r in rows(index)
+            ]
+            record_run(engine, run(parse_semester(SEMESTERS[index]), index + 1, "pgd-b"), good)
+    finally:
+        engine.dispose()
+
+
+def test_several_units_need_unit_or_all_units(db_path: str) -> None:
+    add_second_unit(db_path)
+    unchosen = invoke("--db", db_path, "--lang", "en")
+    assert unchosen.exit_code == 2
+    assert "pgd-b, pgd-giong-trom" in unchosen.stderr and "--unit" in unchosen.stderr
+    assert unchosen.stdout == ""
+    one = invoke("--db", db_path, "--lang", "en", "--unit", "pgd-b", "--format", "json")
+    assert one.exit_code == 0, one.output
+    data = json.loads(one.stdout)
+    assert [(e["unit"], e["semester"]) for e in data] == [("pgd-b", s) for s in SEMESTERS[:2]]
+    assert all(c["rate"] == 1.0 for e in data for c in e["criteria"])
+    unknown = invoke("--db", db_path, "--lang", "en", "--unit", "pgd-x")
+    assert unknown.exit_code == 2 and "pgd-x" in unknown.stderr
+
+
+def test_all_units_lists_each_units_rates_per_semester(db_path: str) -> None:
+    add_second_unit(db_path)
+    table = invoke("--db", db_path, "--lang", "en", "--all-units")
+    assert table.exit_code == 0, table.output
+    lines = [line for line in table.stdout.splitlines() if "/HK" in line]
+    assert [(line.split("│")[1].strip(), line.split("│")[2].strip()) for line in lines] == [
+        ("pgd-b", "2025-2026/HK1"),
+        ("pgd-b", "2025-2026/HK2"),
+        ("pgd-giong-trom", "2025-2026/HK1"),
+        ("pgd-giong-trom", "2025-2026/HK2"),
+        ("pgd-giong-trom", "2026-2027/HK1"),
+    ]
+    assert "3/3 (100.0%)" in lines[0] and "2/3 (66.7%)" in lines[2]
+    records = list(
+        csv.DictReader(
+            io.StringIO(invoke("--db", db_path, "--all-units", "--format", "csv").stdout)
+        )
+    )
+    assert {r["unit"] for r in records} == {"pgd-b", "pgd-giong-trom"}
+    school = invoke("--db", db_path, "--unit", "pgd-b", "--school", "08304030", "--lang", "en")
+    assert school.exit_code == 0, school.output
+    # only pgd-b's semesters: it never recorded 2026-2027/HK1, so the school is not absent there
+    assert "2025-2026/HK2" in school.output and "2026-2027/HK1" not in school.output
+    both = invoke("--db", db_path, "--unit", "pgd-b", "--all-units")
+    assert both.exit_code == 2
+
+
+def test_an_unparsable_database_url_is_a_sentence() -> None:
+    result = invoke("--db", "://")
+    assert result.exit_code == 1
+    assert "cannot use the database URL" in result.output
     assert "Traceback" not in result.output
 
 
