@@ -111,9 +111,9 @@ def history(
     if path is not None and not path.exists():  # looking does not create a database
         _show_empty(school_id, output_format, t, no_database=True)
         return
-    labels = criterion_labels(rules_path, lang)
+    labels, settings_unit = criterion_labels(rules_path, lang)
     try:
-        engine = open_store(url)
+        engine = open_store(url, settings_unit)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -152,22 +152,27 @@ def chosen_unit(units: Sequence[str], unit_id: str | None, t: Translator) -> str
     raise AssertionError("unreachable")  # Context.exit raises
 
 
-def criterion_labels(rules_path: Path | None, lang: str) -> dict[str, str]:
-    """criterion id -> its name in `lang`, from the rulebook; exit 2 if the rulebook is bad.
+def criterion_labels(rules_path: Path | None, lang: str) -> tuple[dict[str, str], str]:
+    """(criterion id -> its name in `lang`, the unit of the office settings), from the
+    settings `checker run` would use in this folder; exit 2 if one cannot be read.
 
-    Criteria recorded under an older rulebook and since removed keep their id as name.
+    Criteria recorded under an older rulebook and since removed keep their id as name. The
+    unit is the one a database from before units is upgraded with.
     """
-    from checker import paths
     from checker.context import text_in
     from checker.evaluate import load_rulebook
     from checker.model import InputError
+    from checker.office import load_unit_id
+    from checker.workdir import run_settings
 
+    settings = run_settings(Path.cwd(), rules_path, None)
     try:
-        rulebook = load_rulebook(rules_path or paths.DEFAULT_RULEBOOK)
+        rulebook = load_rulebook(settings.rules_path)
+        unit_id = load_unit_id(settings.office_path)
     except InputError as exc:
         click.echo(str(exc), err=True)
         click.get_current_context().exit(2)
-    return {c.id: text_in(c.label, lang) for c in rulebook.criteria}
+    return {c.id: text_in(c.label, lang) for c in rulebook.criteria}, unit_id
 
 
 def _show_empty(
