@@ -20,7 +20,7 @@ from checker.cli import capped_workers, default_workers
 from checker.context import TrendPoint
 from checker.evaluate import RulebookError, load_rulebook
 from checker.history import CriterionRate, RunRecord, SchoolSemester, SemesterRates
-from checker.history_cli import school_csv, school_table, trend_table
+from checker.history_cli import school_csv, school_table, trend_rows, trend_table
 from checker.i18n import load_translator
 from checker.intake_form import write_intake_template
 from checker.model import Intake, Problem, RawTable
@@ -121,14 +121,28 @@ def test_history_prints_names_literally_without_markup_or_escapes() -> None:
 def test_history_trend_prints_labels_and_file_names_literally() -> None:
     semester = parse_semester("2026-2027/HK1")
     trend = [SemesterRates(semester, (CriterionRate("website", 3, 4),))]
-    run = RunRecord("r", semester, "2026-11-29", "0" * 64, "1", "t", 4, 4, 0, 0, "[/]x\x1b[2J.csv")
+    run = RunRecord(
+        "r",
+        "u[/]\x1b[2J",
+        semester,
+        "2026-11-29",
+        "0" * 64,
+        "1",
+        "t",
+        4,
+        4,
+        0,
+        0,
+        "[/]x\x1b[2J.csv",
+    )
     labels = {"website": "Phí $5 [link=http://evil.example]và[/link] $10"}
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=300, color_system="truecolor")
-    console.print(trend_table(trend, load_translator("en"), {semester: run}, labels))
+    rows = trend_rows({run.unit_id: trend}, {(run.unit_id, semester): run})
+    console.print(trend_table(rows, load_translator("en"), labels, show_units=True))
     words = " ".join(buffer.getvalue().split())
     assert "Phí $5 [link=http://evil.example]và[/link] $10" in words
-    assert "[/]x" in words and "\x1b[2J" not in buffer.getvalue()
+    assert "[/]x" in words and "u[/]" in words and "\x1b[2J" not in buffer.getvalue()
 
 
 def test_terminal_text_takes_any_value() -> None:
