@@ -80,6 +80,9 @@ def error_text(error: Exception, lang: str) -> str:
     msgid = getattr(error, "msgid", None)
     params = getattr(error, "params", None)
     t = load_translator(lang)
+    translate = getattr(error, "translate", None)
+    if callable(translate):  # errors whose parameters are translated too
+        return t.gettext("Error: ") + translate(t.gettext)
     if isinstance(msgid, str) and isinstance(params, dict):
         return t.gettext("Error: ") + t.gettext(msgid).format(**params)
     return t.gettext("Error: ") + str(error)
@@ -429,6 +432,8 @@ def run(
             )
     finally:
         validator.shutdown(wait=False, cancel_futures=True)
+    for warning in report.warnings:  # said even with --quiet: the documents are affected
+        click.echo(warning, err=True)
     if not quiet:
         print_report(report, lang)
 

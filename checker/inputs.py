@@ -16,7 +16,7 @@ from checker.evaluate import load_rulebook
 from checker.limits import DEFAULT_LIMITS, Limits
 from checker.load import load_table
 from checker.model import RawTable, Rulebook
-from checker.office import load_office, load_unit_id
+from checker.office import Office, read_office
 from checker.semester import Semester
 from checker.title import check_title_semester
 
@@ -36,7 +36,8 @@ class Inputs:
 
     table: RawTable
     rulebook: Rulebook
-    office: Mapping[str, str]
+    office: Mapping[str, str]  # the unit's texts by key, as the templates read them
+    unit: Office  # the whole settings: signer, recipients, symbols, deadline
     unit_id: str  # the issuing unit, under which the history records the run
 
 
@@ -51,9 +52,10 @@ def load_inputs(
     raises model.InputError (one sentence naming the file) when one cannot be used, and when
     the table's title names a semester other than `intake.semester`."""
     rulebook = load_rulebook(rules_path)
-    office = load_office(office_path, lang)
-    unit_id = load_unit_id(office_path)
+    unit = read_office(office_path, lang)
     table = load_table(input_path, intake.limits, intake.sheet)
     if intake.semester is not None:
         check_title_semester(table.title_semester, intake.semester, input_path.name)
-    return Inputs(table=table, rulebook=rulebook, office=office, unit_id=unit_id)
+    return Inputs(
+        table=table, rulebook=rulebook, office=unit.texts, unit=unit, unit_id=unit.unit_id
+    )

@@ -45,6 +45,7 @@ from checker.i18n import Translator, load_translator
 from checker.inputs import Inputs, IntakeOptions, load_inputs
 from checker.limits import DEFAULT_LIMITS, Limits
 from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
+from checker.office import office_warnings
 from checker.outdir import Staging, claimed_output
 from checker.render import (
     Card,
@@ -102,6 +103,7 @@ class RunReport:
     out_dir: Path
     sheet: str | None = None
     repeated_headers: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -230,6 +232,7 @@ def run_checker(
             intake_options,
         )
     table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
+    unit = inputs.unit
     intake = validate_in(validator, table, options.suite_path)
     results = evaluate(intake.schools, rulebook)
 
@@ -334,6 +337,7 @@ def run_checker(
         out_dir=out,
         sheet=table.sheet,
         repeated_headers=table.repeated_headers,
+        warnings=tuple(office_warnings(unit, t)),
     )
 
 
