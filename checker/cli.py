@@ -368,6 +368,12 @@ def check_limits(_ctx: click.Context, _param: click.Parameter, value: tuple[str,
     "(names: file-mb, member-mb, rows, columns, cells, cell-chars, shared-strings, chars; "
     "see README).",
 )
+@click.option(
+    "--report-number",
+    type=click.IntRange(min=1, max=999_999),
+    default=None,
+    help="The summary report's number (số); without it, left blank to write by hand.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary lines.")
 def run(
     input_path: Path,
@@ -384,13 +390,15 @@ def run(
     replace: bool,
     sheet: str | None,
     limits: Any,
+    report_number: int | None,
     quiet: bool,
 ) -> None:
     """Check one semester's school table and write scorecards, summary and results.
 
     INPUT is the office's table (XLSX, ODS or CSV), one row per school. Writes
-    OUT/scorecards/<school_id>.pdf, OUT/summary.pdf, OUT/results.csv, OUT/results.json,
-    OUT/data-quality.xlsx (and .csv) and OUT/manifest.json, and records the semester in the
+    OUT/scorecards/<school_id>.pdf, OUT/summary.pdf, OUT/summary.docx (the report to finish
+    in Word), OUT/results.csv, OUT/results.json, OUT/results.xlsx, OUT/data-quality.xlsx (and
+    .csv) and OUT/manifest.json, and records the semester in the
     history database. Exit 0 when the run completes (whatever the schools' results), 2 when
     the input cannot be used (nothing is written then).
 
@@ -429,6 +437,7 @@ def run(
                 inputs,
                 sheet,
                 limits,
+                report_number,
             )
     finally:
         validator.shutdown(wait=False, cancel_futures=True)
@@ -454,6 +463,7 @@ def run_with_progress(
     inputs: Inputs,
     sheet: str | None = None,
     limits: Any = None,
+    report_number: int | None = None,
 ) -> Any:
     """Import the pipeline, run it with a progress bar, and turn input errors into exit 2."""
     from rich.progress import (
@@ -485,6 +495,7 @@ def run_with_progress(
         render_slots=workers,
         sheet=sheet,
         limits=limits or DEFAULT_LIMITS,
+        report_number=report_number,
     )
     t = load_translator(lang)
     show = not quiet and sys.stderr.isatty()

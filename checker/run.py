@@ -54,6 +54,8 @@ from checker.render import (
     render_scorecards,
     render_summary,
 )
+from checker.report import ReportInput, render_report
+from checker.results_xlsx import results_xlsx
 from checker.safe_text import plain_values
 from checker.semester import Semester
 from checker.validate import validate_table
@@ -87,6 +89,7 @@ class RunOptions:
     render_slots: int = 1  # local render processes, or a Dask cluster's threads (chunks in flight)
     limits: Limits = DEFAULT_LIMITS
     sheet: str | None = None  # --sheet: the sheet to read when several look like the table
+    report_number: int | None = None  # the summary's number (số), None to write it by hand
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,18 @@ def run_checker(
         summary = plain_values(summary_context(results, rulebook, facts, district, previous, t))
 
         summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
+        report = ReportInput(
+            results=results,
+            rulebook=rulebook,
+            office=unit,
+            semester=semester,
+            day=options.day,
+            number=options.report_number,
+            trend=trend,
+            previous_semester=str(before) if before else None,
+            chart_png=None,
+        )
+        summary_docx = executor.submit(render_report, report, options.lang)
         hashes: dict[str, str] = {}
         chunk = chunk_size_for(len(results))
         in_flight = in_flight_for(options.render_slots, chunk)
@@ -278,6 +293,10 @@ def run_checker(
             if on_progress:
                 on_progress(done, len(results))
         hashes["summary.pdf"] = staging.write("summary.pdf", summary_pdf.result())
+        hashes["summary.docx"] = staging.write("summary.docx", summary_docx.result())
+        hashes["results.xlsx"] = staging.write(
+            "results.xlsx", results_xlsx(results, rulebook, t, options.day)
+        )
         hashes.update(write_tables(staging, results, intake, semester, run_id, t, options.day))
 
         counts = {

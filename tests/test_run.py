@@ -85,7 +85,8 @@ def test_manifest_hashes_match_the_files(sample_run: Path) -> None:
         manifest["counts"]["rows_read"]
         == manifest["counts"]["scorecards"] + manifest["counts"]["rejected"]
     )
-    assert len(manifest["outputs"]) == 45 + 5
+    # 45 scorecards, summary.pdf/.docx, results.csv/.json/.xlsx, data-quality.xlsx/.csv
+    assert len(manifest["outputs"]) == 45 + 7
     for name, digest in manifest["outputs"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
 
