@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, check_table, school, write_csv
+from conftest import check_table, school, write_csv
 
 from checker import paths
 from checker.i18n import load_translator
@@ -24,7 +24,7 @@ from checker.office import (
     read_office,
 )
 
-PROVINCE = PROJECT / "examples" / "office-so-gddt-ben-tre.toml"
+PROVINCE = paths.DEFAULT_OFFICE.parent / "office-so-gddt-ben-tre.toml"
 SHIPPED = [paths.DEFAULT_OFFICE, PROVINCE]
 VI = load_translator("vi")
 EN = load_translator("en")

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, check_table, school, write_csv
+from conftest import check_table, school, write_csv
 from docx import Document
 from docx.document import Document as DocumentType
 from docx.shared import Pt
@@ -29,7 +29,7 @@ from checker.report_docx import summary_docx
 from checker.results_xlsx import results_xlsx
 from checker.validate import validate_table
 
-PROVINCE = PROJECT / "examples" / "office-so-gddt-ben-tre.toml"
+PROVINCE = paths.DEFAULT_OFFICE.parent / "office-so-gddt-ben-tre.toml"
 RULEBOOK = load_rulebook(paths.DEFAULT_RULEBOOK)
 VI = load_translator("vi")
 DAY = dt.date(2026, 11, 29)
