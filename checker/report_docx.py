@@ -39,6 +39,7 @@ from checker.report import (
     strengths,
     weaknesses,
 )
+from checker.safe_text import plain_text
 
 FONT = "Times New Roman"  # the decree's font; Word substitutes a metric twin where it lacks it
 BODY_PT = 13
@@ -422,7 +423,7 @@ def annex(doc: Document, data: ReportInput, t: Translator) -> None:
     rows = [
         [
             str(number),
-            r.school.name,
+            plain_text(r.school.name),  # Word refuses control characters
             *(SYMBOLS[v.status] for v in r.verdicts),
             f"{r.met}/{r.applicable}",
         ]

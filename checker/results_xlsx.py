@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from checker.context import column_label, level_word, status_word, text_in, value_text
 from checker.i18n import N_, Translator
 from checker.model import COLUMN_BY_KEY, Rulebook, SchoolResult, Verdict
+from checker.safe_text import plain_text
 
 SHEET = N_("Results")
 SCHOOL_HEADERS = (N_("School ID"), N_("School name"), N_("Level"), N_("Commune"))
@@ -40,10 +41,12 @@ def value_cell(verdict: Verdict, raw: dict[str, str], t: Translator) -> Any:
         kind = COLUMN_BY_KEY[key].kind
         if kind in ("count", "share") and isinstance(value, int | float) and value is not True:
             return float(value)
-        return value_text(key, value, raw.get(key, ""), t)
-    return "; ".join(
-        f"{column_label(key, t)}: {value_text(key, value, raw.get(key, ''), t)}"
-        for key, value in values.items()
+        return plain_text(value_text(key, value, raw.get(key, ""), t))
+    return plain_text(
+        "; ".join(
+            f"{column_label(key, t)}: {value_text(key, value, raw.get(key, ''), t)}"
+            for key, value in values.items()
+        )
     )
 
 
@@ -76,7 +79,11 @@ def results_xlsx(
             cell.font, cell.alignment = bold, centred
     for index, result in enumerate(results, start=3):
         school = result.school
-        cells = [school.school_id, school.name, level_word(school.level, t), school.commune]
+        # School-supplied text without control characters (Excel refuses them) or escapes.
+        cells = [
+            plain_text(text)
+            for text in (school.school_id, school.name, level_word(school.level, t), school.commune)
+        ]
         for column, value in enumerate(cells, start=1):
             sheet.cell(row=index, column=column, value=value).data_type = "s"  # ids stay text
         raw = dict(school.raw)
