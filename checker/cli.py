@@ -662,6 +662,61 @@ def init(folder: Path, sample: bool, lang: str) -> None:
         click.echo(t.gettext("Kept (already there): %(path)s") % {"path": folder / relative})
 
 
+@cli.command()
+@click.argument("out_dir", metavar="OUT_DIR", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--p12",
+    "p12",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The signer's key and certificate, a PKCS#12 file (.p12 or .pfx).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of the visible signature and the messages.",
+)
+@click.option(
+    "--to",
+    "target_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for the signed copies (default: OUT_DIR-signed, beside OUT_DIR).",
+)
+def sign(out_dir: Path, p12: Path, lang: str, target_dir: Path | None) -> None:
+    """Sign a run's summary and every scorecard with a key file, in one batch.
+
+    Each PDF is signed (PAdES) in its empty signature field, visibly; the signed copies go to
+    OUT_DIR-signed/ (or --to DIR) under the same names and the unsigned files stay as they are. The key
+    file's password is read from $CHECKER_P12_PASSWORD, or asked for (it is never an option).
+    Exit 2, with nothing signed, if the key file cannot be opened or a PDF has no empty field.
+
+    \\b
+    Example:
+        checker sign out/2026-2027_HK1 --p12 chu-ky-so.p12
+    """
+    from checker.i18n import load_translator
+    from checker.sign import SigningError, load_signer, read_password, sign_folder, signed_folder
+
+    t = load_translator(lang)
+    password = read_password(
+        dict(os.environ),
+        lambda: click.prompt(t.gettext("Password of the key file"), hide_input=True, err=True),
+    )
+    try:
+        signer = load_signer(p12, password)
+        target = target_dir or signed_folder(out_dir)
+        signed = sign_folder(out_dir, target, signer, t)
+    except SigningError as error:
+        fail(error_text(error, lang))
+    click.echo(
+        t.gettext("Signed %(count)s documents into %(path)s.")
+        % {"count": len(signed), "path": target}
+    )
+
+
 def main() -> None:
     """Entry point of the `checker` command."""
     cli(prog_name="checker")
