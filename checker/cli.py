@@ -671,13 +671,7 @@ def init(folder: Path, sample: bool, lang: str) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="The signer's key and certificate, a PKCS#12 file (.p12 or .pfx).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["vi", "en"]),
-    default="vi",
-    show_default=True,
-    help="Language of the visible signature and the messages.",
-)
+@lang_option("the visible signature and the messages")
 @click.option(
     "--to",
     "target_dir",
@@ -689,8 +683,9 @@ def sign(out_dir: Path, p12: Path, lang: str, target_dir: Path | None) -> None:
     """Sign a run's summary and every scorecard with a key file, in one batch.
 
     Each PDF is signed (PAdES) in its empty signature field, visibly; the signed copies go to
-    OUT_DIR-signed/ (or --to DIR) under the same names and the unsigned files stay as they are. The key
-    file's password is read from $CHECKER_P12_PASSWORD, or asked for (it is never an option).
+    OUT_DIR-signed/ (or --to DIR) under the same names and the unsigned files stay as they
+    are. The key file's password is read from $CHECKER_P12_PASSWORD, or asked for (it is
+    never an option).
     Exit 2, with nothing signed, if the key file cannot be opened or a PDF has no empty field.
 
     \\b

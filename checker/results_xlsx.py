@@ -105,7 +105,7 @@ def results_xlsx(
         letter = get_column_letter(column)
         sheet.column_dimensions[letter].width = widths.get(column, 13)
     sheet.row_dimensions[1].height = 45
-    sheet.freeze_panes = sheet.cell(row=3, column=3)
+    sheet.freeze_panes = "C3"  # the school id and name stay in view
     last = get_column_letter(scores + 2)
     sheet.auto_filter.ref = f"A2:{last}{max(2, len(results) + 2)}"
     moment = dt.datetime.combine(day, dt.time())

@@ -247,7 +247,7 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 def test_the_cli_refuses_a_hostile_office_file_before_writing_anything(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "schools.csv", [school()])
     office = write(tmp_path, MINIMAL.replace('place = "Mẫu"', "place = [[1], {a = 2}]"), "bad.toml")
-    result = check_table(source, tmp_path, "--office", office)
+    result = check_table(source, tmp_path, "--office", str(office))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
@@ -259,7 +259,7 @@ def test_the_cli_refuses_a_hostile_office_file_before_writing_anything(tmp_path:
 def test_the_cli_warns_once_about_an_empty_signer_name(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "schools.csv", [school()])
     office = write(tmp_path, MINIMAL.replace('name = "Nguyễn Văn Bình"', 'name = ""'))
-    result = check_table(source, tmp_path, "--office", office)
+    result = check_table(source, tmp_path, "--office", str(office))
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "signer.name" in line]
     assert len(warnings) == 1

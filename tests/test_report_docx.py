@@ -68,10 +68,7 @@ def previous_trend(results: list[SchoolResult]) -> list[TrendPoint]:
     now = district_rates(results, RULEBOOK)
     points = [TrendPoint("2026-2027/HK1", c, m, a) for c, (m, a) in now.items()]
     before = {"website": (1, 4), "ioffice": (4, 4)}
-    points += [
-        TrendPoint("2025-2026/HK2", c, *before.get(c, now[c]))
-        for c in now  # type: ignore[arg-type]
-    ]
+    points += [TrendPoint("2025-2026/HK2", c, *before.get(c, now[c])) for c in now]
     return points
 
 
@@ -131,11 +128,22 @@ def report(results: list[SchoolResult]) -> DocumentType:
 
 def test_page_margins_and_font_follow_the_decree(report: DocumentType) -> None:
     section = report.sections[0]
-    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
-    assert 30 <= round(section.left_margin.mm) <= 35
-    assert 15 <= round(section.right_margin.mm) <= 20
-    assert 20 <= round(section.top_margin.mm) <= 25
-    assert 20 <= round(section.bottom_margin.mm) <= 25
+    mm = {
+        name: round(getattr(section, name).mm)
+        for name in (
+            "page_width",
+            "page_height",
+            "left_margin",
+            "right_margin",
+            "top_margin",
+            "bottom_margin",
+        )
+    }
+    assert (mm["page_width"], mm["page_height"]) == (210, 297)
+    assert 30 <= mm["left_margin"] <= 35
+    assert 15 <= mm["right_margin"] <= 20
+    assert 20 <= mm["top_margin"] <= 25
+    assert 20 <= mm["bottom_margin"] <= 25
     normal = report.styles["Normal"].font
     assert normal.name == "Times New Roman"
     assert Pt(13) <= normal.size <= Pt(14)
@@ -321,7 +329,7 @@ def test_results_xlsx_one_row_per_school_status_words_and_values(
     assert sheet.cell(rows["TH02"], column["ioffice"]).value == "Thiếu dữ liệu"
     assert sheet.cell(rows["MN01"], column["computer_lab"]).value == "Không áp dụng"
     hostile = sheet.cell(rows["MN01"], 2)
-    assert hostile.value.startswith(SHOWN_NAME.strip()) and hostile.data_type == "s"
+    assert str(hostile.value).startswith(SHOWN_NAME.strip()) and hostile.data_type == "s"
     assert sheet.auto_filter.ref.startswith("A2:")
 
 
@@ -331,7 +339,7 @@ def test_checker_run_writes_both_and_lists_them_in_the_manifest(tmp_path: Path) 
         source,
         tmp_path,
         "--office",
-        PROVINCE,
+        str(PROVINCE),
         "--report-number",
         "7",
         "--date",

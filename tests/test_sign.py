@@ -230,7 +230,7 @@ def test_checker_sign_asks_for_the_password_and_refuses_a_wrong_one(
     runner = CliRunner()
     result = runner.invoke(
         cli, ["sign", str(out), "--p12", str(path)], input="wrong\n", env={PASSWORD_VARIABLE: None}
-    )  # type: ignore[dict-item]
+    )
     assert result.exit_code == 2
     assert "signer.p12" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out-signed").exists()
@@ -239,5 +239,5 @@ def test_checker_sign_asks_for_the_password_and_refuses_a_wrong_one(
         ["sign", str(out), "--p12", str(path)],
         input=PASSWORD + "\n",
         env={PASSWORD_VARIABLE: None},
-    )  # type: ignore[dict-item]
+    )
     assert result.exit_code == 0, result.output
