@@ -302,12 +302,14 @@ def _csv_records(text: str, delimiter: str) -> Iterator[list[str]]:
         yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
-def _swallows_records(field: str, delimiter: str) -> bool:
+def _swallows_records(field: str, delimiter: str, width: int) -> bool:
     """True for a quoted field that holds whole records: an unbalanced quote read the lines
-    after it into one cell (a real cell's text never holds a line of many delimiters)."""
+    after it into one cell. A line of a real cell's text (a note typed over two lines) does
+    not hold as many delimiters as half a record of the table (`width` fields)."""
     if "\n" not in field and "\r" not in field:
         return False
-    return any(line.count(delimiter) >= SWALLOWED_DELIMITERS for line in field.splitlines())
+    enough = max(SWALLOWED_DELIMITERS, width // 2)
+    return any(line.count(delimiter) >= enough for line in field.splitlines())
 
 
 def _csv_rows(text: str, file: str, budget: Budget) -> Sheet:
@@ -319,12 +321,17 @@ def _csv_rows(text: str, file: str, budget: Budget) -> Sheet:
     delimiter, text = _split_sep_line(text)
     delimiter = delimiter or _pick_delimiter(text)
     sheet = Sheet("")
-    cap = budget.limits.cell_chars
+    cap, columns = budget.limits.cell_chars, budget.limits.columns
+    width = 0  # the most fields a record has had so far (the header's, usually)
     for number, record in enumerate(_csv_records(text, delimiter), start=1):
+        if len(record) > columns:  # fields past the limit: refused if any holds data
+            if any(field.strip() for field in record[columns:]):
+                budget.check_column(len(record) - 1, number)
+            del record[columns:]
         cells: list[str] = []
         cut: set[int] = set()
         for position, field in enumerate(record):
-            if _swallows_records(field, delimiter):
+            if _swallows_records(field, delimiter, width):
                 from openpyxl.utils import get_column_letter  # only on this error path: heavy
 
                 column = get_column_letter(position + 1)
@@ -336,6 +343,7 @@ def _csv_rows(text: str, file: str, budget: Budget) -> Sheet:
                 cut.add(position)
             else:
                 cells.append(clean_text(field))
+        width = max(width, len(record))
         texts = trim(cells)
         if not texts:
             continue

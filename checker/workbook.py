@@ -351,7 +351,14 @@ def _xlsx_sheet(
     from openpyxl.utils.cell import column_index_from_string
 
     cap = budget.limits.cell_chars
-    state: dict[str, Any] = {"row": None, "last_row": 0, "cell": None, "text": None, "next": 0}
+    state: dict[str, Any] = {
+        "row": None,
+        "last_row": 0,
+        "cell": None,
+        "text": None,
+        "next": 0,
+        "phonetic": 0,  # depth inside <rPh>: a phonetic guide, not part of the text
+    }
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = _local(name)
@@ -371,15 +378,17 @@ def _xlsx_sheet(
             state["inline"] = TextBuffer(cap)
         elif local == "v" and state["cell"] is not None:
             state["text"] = state["value"]
-        elif local == "t" and state["cell"] is not None:
+        elif local == "t" and state["cell"] is not None and not state["phonetic"]:
             state["text"] = state["inline"]
         elif local == "rPh":
-            state["text"] = None
+            state["phonetic"] += 1
 
     def end(name: str) -> None:
         local = _local(name)
         if local in ("v", "t"):
             state["text"] = None
+        elif local == "rPh":
+            state["phonetic"] = max(0, state["phonetic"] - 1)
         elif local == "c" and state["cell"] is not None:
             text, cut = _xlsx_cell(state["cell"], state["value"], state["inline"])
             state["row"].put(state["cell"][0], text, cut)

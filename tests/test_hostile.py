@@ -338,3 +338,16 @@ def test_a_cut_value_is_a_row_problem_and_the_school_keeps_its_card(tmp_path: Pa
     assert [(p.row_number, p.column, p.value, p.code) for p in intake.problems] == [
         (2, "school_name", "A" * 60 + "…", "too_long")
     ]
+
+
+def test_phonetic_guides_are_not_part_of_a_cell_text(tmp_path: Path) -> None:
+    name = (
+        '<c r="B2" t="inlineStr"><is><r><t>Trường </t></r><rPh sb="0" eb="1"><t>ruby</t></rPh>'
+        "<r><t>An Hóa</t></r></is></c>"
+    )
+    plain = f'<c r="B2" t="inlineStr"><is><t>{SCHOOL[1]}</t></is></c>'
+    row = xlsx_row(2, SCHOOL).replace(plain, name)
+    assert name in row
+    path = write_xlsx(tmp_path / "ruby.xlsx", {"S": [xlsx_row(1, HEADERS), row]})
+
+    assert load_table(path).rows[0].cells["school_name"] == "Trường An Hóa"
