@@ -39,8 +39,8 @@ format: install ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format checker tests bench
 	$(VENV)/bin/ruff check --fix checker tests bench
 
-bench: install ## Benchmark 45 / 1,000 / 5,000 schools against a naive renderer
-	$(PY) bench/bench.py
+bench: install ## Benchmark 45 / 1,000 / 5,000 schools against a naive renderer (SIZES=5000,20000 to choose)
+	$(PY) bench/bench.py $(if $(SIZES),--sizes $(SIZES))
 
 clean: ## Remove outputs and caches (keeps the virtualenv)
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -27,13 +27,13 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from checker.i18n import N_
 from checker.model import InputError
-from checker.outfiles import write_atomic
+from checker.outfiles import write_atomic_parts
 
 LOCK_NAME = ".checker.lock"
 STAGING_PREFIX = ".checker-run-"
@@ -254,12 +254,17 @@ class Staging:
 
     def write(self, relative: str, data: bytes) -> str:
         """Write one output into the staging folder; returns its sha256."""
+        return self.write_parts(relative, (data,))
+
+    def write_parts(self, relative: str, parts: Iterable[bytes]) -> str:
+        """Write one output made of parts (streamed: one part in memory at a time) into the
+        staging folder; returns its sha256."""
         if safe_relative(relative) is None:
             raise ValueError(f"{relative!r} is not a path inside the output folder")
         target = self.folder / relative
         try:
             target.parent.mkdir(exist_ok=True)
-            digest = write_atomic(target, data)
+            digest = write_atomic_parts(target, parts)
         except OSError as error:
             raise OutputFailed(
                 MSG_WRITE_FAILED, out=self.out_dir, reason=reason_of(error)

@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 TEMP_SUFFIX = ".part"
@@ -25,7 +26,13 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 def write_atomic(path: Path, data: bytes) -> str:
-    """Write bytes to `path` atomically; returns their sha256.
+    """Write bytes to `path` atomically; returns their sha256 (see write_atomic_parts)."""
+    return write_atomic_parts(path, (data,))
+
+
+def write_atomic_parts(path: Path, parts: Iterable[bytes]) -> str:
+    """Write the concatenated parts to `path` atomically, one part in memory at a time (a
+    table streamed as it is made); returns the sha256 of the whole.
 
     The bytes go to a uniquely named temporary file beside `path`, are flushed to disk, then
     renamed over `path`: a reader sees the old file or the new one, never half of one. The
@@ -36,15 +43,18 @@ def write_atomic(path: Path, data: bytes) -> str:
     # (0666 less the umask), like any file the user makes.
     handle = os.open(temporary, _NEW_FILE, 0o666)
     try:
+        digest = hashlib.sha256()
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            for part in parts:
+                stream.write(part)
+                digest.update(part)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return hashlib.sha256(data).hexdigest()
+    return digest.hexdigest()
 
 
 def pinned_zip(data: bytes, moment: dt.datetime) -> bytes:

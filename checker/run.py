@@ -60,13 +60,11 @@ from checker.safe_text import plain_values
 from checker.semester import Semester
 from checker.validate import validate_table
 from checker.write import (
-    RESULT_FIELDS,
-    csv_bytes,
     json_bytes,
-    quality_csv,
+    quality_csv_parts,
     quality_xlsx,
-    result_rows,
-    results_payload,
+    results_csv_parts,
+    results_json_parts,
     scorecard_relpath,
     verdict_value,
 )
@@ -369,11 +367,13 @@ def write_tables(
     t: Translator,
     day: dt.date,
 ) -> dict[str, str]:
-    """results.csv/json and data-quality.xlsx/csv; returns their sha256 by name."""
-    files = {
-        "results.csv": csv_bytes(RESULT_FIELDS, result_rows(results)),
-        "results.json": json_bytes(results_payload(results, semester, run_id)),
-        "data-quality.csv": quality_csv(intake, t),
-        "data-quality.xlsx": quality_xlsx(intake, t, day),
+    """results.csv/json and data-quality.xlsx/csv; returns their sha256 by name. The CSV and
+    JSON tables are streamed to their files (memory does not grow with the schools)."""
+    streamed = {
+        "results.csv": results_csv_parts(results),
+        "results.json": results_json_parts(results, semester, run_id),
+        "data-quality.csv": quality_csv_parts(intake, t),
     }
-    return {name: staging.write(name, data) for name, data in files.items()}
+    hashes = {name: staging.write_parts(name, parts) for name, parts in streamed.items()}
+    hashes["data-quality.xlsx"] = staging.write("data-quality.xlsx", quality_xlsx(intake, t, day))
+    return hashes

@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from checker.context import column_label, problem_texts
 from checker.i18n import Translator
@@ -24,6 +25,7 @@ from checker.model import Intake, Problem, SchoolResult, Value, Verdict
 from checker.outfiles import pinned_zip
 from checker.safe_text import looks_like_formula, plain_text, spreadsheet_field
 
+T = TypeVar("T")
 RESULT_FIELDS = ("school_id", "school_name", "level", "criterion", "status", "value")
 
 
@@ -199,3 +201,67 @@ def make_text_cell(cell: Any) -> None:
         cell.data_type = "s"
         if looks_like_formula(cell.value):
             cell.quotePrefix = True
+
+
+# --- Streamed tables: the same bytes as the functions above, made batch by batch -------------
+# A province's results table has a row per school and criterion (220,000 rows for 20,000
+# schools): built whole, its rows, text and encoded bytes all sit in memory at the end of the
+# run. Streamed, only one batch does, and the files are written as they are made.
+STREAM_BATCH = 256  # schools (or data problems) turned into rows at a time
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most `size` items, taken lazily from any iterable."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def csv_parts(
+    fieldnames: Sequence[str], row_batches: Iterable[Sequence[Mapping[str, Any]]]
+) -> Iterator[bytes]:
+    """csv_bytes of all the rows, in parts: the BOM and header, then each batch's rows."""
+    header = csv_bytes(fieldnames, [])
+    yield header
+    for rows in row_batches:
+        yield csv_bytes(fieldnames, rows)[len(header) :]
+
+
+def results_csv_parts(
+    results: Iterable[SchoolResult], batch: int = STREAM_BATCH
+) -> Iterator[bytes]:
+    """results.csv in parts: csv_bytes(RESULT_FIELDS, result_rows(results)), streamed."""
+    return csv_parts(RESULT_FIELDS, (result_rows(b) for b in batches(results, batch)))
+
+
+def results_json_parts(
+    results: Iterable[SchoolResult], semester: str, run_id: str, batch: int = STREAM_BATCH
+) -> Iterator[bytes]:
+    """results.json in parts: json_bytes(results_payload(results, ...)), streamed.
+
+    The frame is the payload of no schools; each school is json_bytes of its own entry,
+    indented to its depth in the list (json_bytes indents by 2, the list sits at depth 2).
+    """
+    frame = json_bytes(results_payload([], semester, run_id)).decode("utf-8")
+    head, tail = frame.split('"schools": []', 1)
+    yield (head + '"schools": [').encode("utf-8")
+    separator = "\n"
+    for schools in batches(results, batch):
+        for entry in results_payload(schools, semester, run_id)["schools"]:
+            lines = json_bytes(entry).decode("utf-8").rstrip("\n").split("\n")
+            yield (separator + "\n".join("    " + line for line in lines)).encode("utf-8")
+            separator = ",\n"
+    yield (("]" if separator == "\n" else "\n  ]") + tail).encode("utf-8")
+
+
+def quality_csv_parts(intake: Intake, t: Translator, batch: int = STREAM_BATCH) -> Iterator[bytes]:
+    """data-quality.csv in parts: quality_csv(intake, t), streamed."""
+    headers = quality_headers(t)
+    in_order = sorted(intake.problems, key=lambda p: (p.row_number, p.column))
+    return csv_parts(
+        headers,
+        (
+            [dict(zip(headers, row, strict=True)) for row in quality_rows(problems, t)]
+            for problems in batches(in_order, batch)
+        ),
+    )

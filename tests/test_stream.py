@@ -1,0 +1,93 @@
+"""The results and data-quality tables streamed to their files: the same bytes as the tables
+built whole, batch by batch, whatever the batch size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE, school, write_csv
+
+from checker.evaluate import evaluate, load_rulebook
+from checker.i18n import load_translator
+from checker.load import load_table
+from checker.model import Intake, SchoolResult
+from checker.outfiles import write_atomic_parts
+from checker.paths import DEFAULT_RULEBOOK
+from checker.validate import validate_table
+from checker.write import (
+    RESULT_FIELDS,
+    csv_bytes,
+    json_bytes,
+    quality_csv,
+    quality_csv_parts,
+    result_rows,
+    results_csv_parts,
+    results_json_parts,
+    results_payload,
+)
+
+
+def checked(path: Path) -> tuple[Intake, list[SchoolResult]]:
+    """A table loaded, validated and evaluated with the default rulebook."""
+    intake = validate_table(load_table(path))
+    return intake, list(evaluate(intake.schools, load_rulebook(DEFAULT_RULEBOOK)))
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[Intake, list[SchoolResult]]:
+    return checked(SAMPLE / "giong_trom_2025-2026_HK1.csv")
+
+
+@pytest.mark.parametrize("batch", [1, 7, 45, 1000])
+def test_streamed_tables_are_the_tables_built_whole(
+    sample: tuple[Intake, list[SchoolResult]], batch: int
+) -> None:
+    intake, results = sample
+    t = load_translator("vi")
+    assert intake.problems  # the sample has data problems: the quality table is not empty
+    whole_csv = csv_bytes(RESULT_FIELDS, result_rows(results))
+    assert b"".join(results_csv_parts(results, batch)) == whole_csv
+    whole_json = json_bytes(results_payload(results, "2025-2026/HK1", "abc123"))
+    assert b"".join(results_json_parts(results, "2025-2026/HK1", "abc123", batch)) == whole_json
+    assert b"".join(quality_csv_parts(intake, t, batch)) == quality_csv(intake, t)
+
+
+def test_streamed_tables_keep_hostile_text_inert_and_empty_tables_whole(tmp_path: Path) -> None:
+    rows = [
+        school(school_id="A1", school_name='=HYPERLINK("http://x")', computers="hai mươi"),
+        school(school_id="A2", school_name='Trường "Sao Mai"\nphân hiệu', ioffice_share="130"),
+        school(school_id="A3", school_name="+1;-2,@3"),
+    ]
+    intake, results = checked(write_csv(tmp_path / "t.csv", rows))
+    t = load_translator("en")
+    assert b"".join(results_csv_parts(results, 2)) == csv_bytes(RESULT_FIELDS, result_rows(results))
+    assert b"".join(results_json_parts(results, "s", "r", 2)) == json_bytes(
+        results_payload(results, "s", "r")
+    )
+    assert b"".join(quality_csv_parts(intake, t, 1)) == quality_csv(intake, t)
+    assert b"".join(results_json_parts([], "s", "r")) == json_bytes(results_payload([], "s", "r"))
+    assert b"".join(results_csv_parts([])) == csv_bytes(RESULT_FIELDS, [])
+
+
+def test_parts_written_atomically_with_the_hash_of_the_whole(tmp_path: Path) -> None:
+    import hashlib
+
+    target = tmp_path / "table.csv"
+    parts = [b"a,b\n", b"1,2\n", b"", b"3,4\n"]
+    digest = write_atomic_parts(target, iter(parts))
+    assert target.read_bytes() == b"".join(parts)
+    assert digest == hashlib.sha256(b"".join(parts)).hexdigest()
+
+    def failing() -> list[bytes]:
+        raise OSError("disk full")
+
+    def broken_parts() -> Iterator[bytes]:
+        yield b"new,content\n"
+        failing()
+
+    with pytest.raises(OSError):
+        write_atomic_parts(target, broken_parts())
+    assert target.read_bytes() == b"".join(parts)  # the old file stays whole
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]  # no temporary file left
