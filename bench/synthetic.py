@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from checker.model import COLUMNS, LEVELS
+from checker.model import COLUMNS
 
 # --- The setting ------------------------------------------------------------------------------
 
@@ -120,6 +120,7 @@ PROVINCE_CODE = "083"  # Bến Tre is province 83; ids read 083 + district code 
 # Schools of each level in a 45-school district: 15 preschools, 18 primary, 12 lower-secondary.
 LEVEL_SHARES: tuple[tuple[str, int], ...] = (("mam_non", 15), ("tieu_hoc", 18), ("thcs", 12))
 _SHARE_TOTAL = sum(share for _, share in LEVEL_SHARES)
+LEVELS = tuple(level for level, _ in LEVEL_SHARES)  # the sample has no upper-secondary school
 
 DEFAULT_OFFICE = "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO GIỒNG TRÔM"
 

@@ -13,15 +13,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from checker.context import TrendPoint, text_in
-from checker.i18n import Translator
+from checker.i18n import N_, Translator
 from checker.model import Rulebook, share
 
+SHORT_SEMESTER_WORDS = {"HK1": N_("Sem. 1 %(years)s"), "HK2": N_("Sem. 2 %(years)s")}
 
-def short_semester(label: str) -> str:
-    """'2026-2027/HK1' -> '26-27 HK1', to fit under a small chart."""
+
+def short_semester(label: str, t: Translator) -> str:
+    """'2026-2027/HK1' -> 'HK I 26-27' ('Sem. 1 26-27'), to fit under a small chart."""
     years, term = label.split("/")
     first, second = years.split("-")
-    return f"{first[-2:]}-{second[-2:]} {term}"
+    return t.gettext(SHORT_SEMESTER_WORDS[term]) % {"years": f"{first[-2:]}-{second[-2:]}"}
 
 
 def load_plotting() -> None:
@@ -63,6 +65,7 @@ def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) ->
                 text_in(criterion.label, t.lang),
                 criterion.target,
                 semesters,
+                [short_semester(s, t) for s in semesters],
                 rates,
             )
         for index in range(len(rulebook.criteria), rows * columns):
@@ -80,6 +83,7 @@ def draw_panel(
     label: str,
     target: float,
     semesters: list[str],
+    tick_labels: list[str],
     rates: dict[tuple[str, str], float],
 ) -> None:
     """One criterion's panel: its rate per semester, the target as a dashed line."""
@@ -93,7 +97,7 @@ def draw_panel(
     axis.axhline(target, color="#b00000", linestyle="--", linewidth=1)
     axis.set_ylim(0, 110)
     axis.set_xlim(-0.5, max(len(semesters) - 0.5, 0.5))
-    axis.set_xticks(range(len(semesters)), [short_semester(s) for s in semesters], fontsize=6)
+    axis.set_xticks(range(len(semesters)), tick_labels, fontsize=6)
     axis.set_title(textwrap.fill(label, 34, max_lines=2, placeholder="…"), fontsize=7)
     axis.grid(axis="y", color="#dddddd", linewidth=0.5)
     axis.tick_params(axis="y", labelsize=6)

@@ -374,6 +374,13 @@ def check_limits(_ctx: click.Context, _param: click.Parameter, value: tuple[str,
     default=None,
     help="The summary report's number (số); without it, left blank to write by hand.",
 )
+@click.option(
+    "--attention",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many of the weakest schools of each level the summary names as needing attention.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary lines.")
 def run(
     input_path: Path,
@@ -391,6 +398,7 @@ def run(
     sheet: str | None,
     limits: Any,
     report_number: int | None,
+    attention: int,
     quiet: bool,
 ) -> None:
     """Check one semester's school table and write scorecards, summary and results.
@@ -430,6 +438,7 @@ def run(
                 db,
                 slots,
                 day or dt.date.today(),
+                attention,
                 quiet,
                 replace,
                 executor,
@@ -456,6 +465,7 @@ def run_with_progress(
     db: str | None,
     workers: int,
     day: dt.date,
+    attention: int,
     quiet: bool,
     replace: bool,
     executor: Executor,
@@ -496,6 +506,7 @@ def run_with_progress(
         sheet=sheet,
         limits=limits or DEFAULT_LIMITS,
         report_number=report_number,
+        attention_per_level=attention,
     )
     t = load_translator(lang)
     show = not quiet and sys.stderr.isatty()
@@ -544,6 +555,7 @@ def run_settings(rules_path: Path | None, office_path: Path | None, lang: str) -
 
 def print_report(report: Any, lang: str) -> None:
     """The run's reconciliation and where its outputs are, in a few plain lines."""
+    from checker.context import semester_text
     from checker.i18n import load_translator
     from checker.limits import printable_name as printable
 
@@ -573,7 +585,8 @@ def print_report(report: Any, lang: str) -> None:
     )
     if report.previous_semester:
         click.echo(
-            t.gettext("Compared with %(semester)s.") % {"semester": report.previous_semester}
+            t.gettext("Compared with %(semester)s.")
+            % {"semester": semester_text(report.previous_semester, t)}
         )
     else:
         click.echo(t.gettext("No earlier semester recorded: nothing to compare with yet."))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from checker.evaluate import is_web_address
@@ -17,27 +18,36 @@ from checker.history import progress
 from checker.i18n import N_, STATUS_WORDS, Translator
 from checker.model import (
     COLUMN_BY_KEY,
+    LEVELS,
     Condition,
     Criterion,
     Problem,
     Rulebook,
     SchoolResult,
     Value,
+    levels_of,
     share,
 )
-from checker.validate import PROBLEM_TEXTS
+from checker.validate import PROBLEM_TEXTS, WARNING_CODES, fix_text_of, number_text
 
 # The summary lists schools one by one up to these sizes; a province's thousands of schools go to
 # results.csv instead (a 5,000-row grid is 100+ pages nobody reads, and 1 GB to lay out).
 GRID_LIMIT = 150
-ATTENTION_LIMIT = 60
+DATA_LIST_LIMIT = 60
+# "Schools needing attention" names at most this many of the weakest schools per level: a
+# priority list a reader can act on, not every school with a gap (`checker run --attention N`).
+DEFAULT_ATTENTION_PER_LEVEL = 10
 
 STATUS_SYMBOLS = {"met": "✓", "not_met": "✗", "missing": "?", "not_applicable": "–"}
+# A criterion that could not be scored, said by why: nothing typed, or something unusable.
+MISSING_WORDS = {"blank": N_("Not filled in"), "invalid": N_("Invalid data")}
 LEVEL_WORDS = {
     "mam_non": N_("Preschool / kindergarten"),
     "tieu_hoc": N_("Primary"),
     "thcs": N_("Lower secondary"),
+    "thpt": N_("Upper secondary"),
 }
+COMBINED = "combined"  # the summary's group of combined schools (trường liên cấp)
 PROGRESS_WORDS = {
     "improved": N_("▲ Improved"),
     "regressed": N_("▼ Went back"),
@@ -45,6 +55,8 @@ PROGRESS_WORDS = {
     "new": N_("New"),
     "not_comparable": N_("cannot be compared"),
 }
+# How far a rate is from its target: reached, within this many points, or further.
+NEAR_TARGET_POINTS = 10
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,7 @@ class PreviousRun:
 
     semester: str
     statuses: Mapping[str, Mapping[str, str]]  # school_id -> criterion -> status
+    names: Mapping[str, str] = field(default_factory=dict)  # school_id -> school name then
 
 
 @dataclass(frozen=True)
@@ -86,23 +99,62 @@ class DistrictFacts:
     problems: int
     extra_columns: Sequence[str] = ()
     trend: Sequence[TrendPoint] = field(default_factory=tuple)
+    medians: Mapping[str, float] = field(default_factory=dict)  # numeric field -> median value
+
+
+SEMESTER_WORDS = {"HK1": N_("Semester 1, %(years)s"), "HK2": N_("Semester 2, %(years)s")}
 
 
 def semester_text(label: str, t: Translator) -> str:
-    """'2026-2027/HK1' -> 'Học kỳ I, năm học 2026-2027' (or the English)."""
+    """'2026-2027/HK1' -> 'Học kỳ I năm học 2026-2027' ('Semester 1, 2026-2027' in English)."""
     years, term = label.split("/")
-    roman = {"HK1": "I", "HK2": "II"}.get(term, term)
-    return t.gettext("Semester %(term)s, school year %(years)s") % {"term": roman, "years": years}
+    return t.gettext(SEMESTER_WORDS[term]) % {"years": years}
 
 
-def status_word(status: str, t: Translator) -> str:
-    """The translated word for a status."""
+def status_word(status: str, t: Translator, reason: str | None = None) -> str:
+    """The translated word for a status; an unscored criterion is said by why (blank/invalid)."""
+    if status == "missing" and reason in MISSING_WORDS:
+        return t.gettext(MISSING_WORDS[reason])
     return t.gettext(STATUS_WORDS[status])
 
 
 def level_word(level: str | None, t: Translator) -> str:
-    """The translated name of a school level ('unknown' when the level could not be read)."""
-    return t.gettext(LEVEL_WORDS[level]) if level else t.gettext("Unknown level")
+    """The translated name of a school level; a combined school's levels joined
+    ('Combined: Primary, Lower secondary'); 'unknown' when the level could not be read."""
+    levels = levels_of(level)
+    if not levels:
+        return t.gettext("Unknown level")
+    if len(levels) == 1:
+        return t.gettext(LEVEL_WORDS[levels[0]])
+    names = ", ".join(t.gettext(LEVEL_WORDS[lv]) for lv in levels)
+    return t.gettext("Combined school: %(levels)s") % {"levels": names}
+
+
+def level_group(level: str | None) -> str | None:
+    """The summary's group for a school: its level, 'combined' for several, None if unknown."""
+    levels = levels_of(level)
+    if len(levels) > 1:
+        return COMBINED
+    return levels[0] if levels else None
+
+
+def group_word(group: str | None, t: Translator) -> str:
+    """The name of a summary group ('Combined schools' for the combined group)."""
+    return t.gettext("Combined schools") if group == COMBINED else level_word(group, t)
+
+
+MAX_DECIMALS = 20  # digits after the decimal mark printed for a typed value (then cut)
+
+
+def plain_number(value: float | Decimal, t: Translator) -> str:
+    """A number with just the digits it has: '90', '92,5', '89,999999' — never rounded to a
+    neighbour that would disagree with its verdict ('89,999999' is not printed '90,0')."""
+    exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    exponent = exact.normalize().as_tuple().exponent
+    digits = min(max(0, -exponent) if isinstance(exponent, int) else 0, MAX_DECIMALS)
+    # Cut, never rounded: a value below a threshold must not print as the threshold itself.
+    shown = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_DOWN)
+    return t.number(shown, digits=digits)
 
 
 def column_label(key: str, t: Translator) -> str:
@@ -112,16 +164,17 @@ def column_label(key: str, t: Translator) -> str:
 
 
 def value_text(key: str, value: Value, raw: str, t: Translator) -> str:
-    """A typed value as the school would read it; blank and invalid values said as such."""
+    """A typed value as the school would read it; blank and invalid values said as such (an
+    invalid value is quoted, cut to a line: the data problems say the rest)."""
     if value is None:
-        return t.gettext("(blank)") if not raw else t.gettext("(invalid: “%(raw)s”)") % {"raw": raw}
+        if not raw.strip():
+            return t.gettext("(blank)")
+        return t.gettext("(invalid: “%(raw)s”)") % {"raw": cut(raw.strip(), VALUE_ECHO_LIMIT)}
     kind = COLUMN_BY_KEY[key].kind
     if kind == "yes_no":
         return t.gettext("Yes") if value else t.gettext("No")
-    if kind == "share" and isinstance(value, float | int):
-        return t.number(float(value)) + "%"
-    if kind == "count" and isinstance(value, float | int):
-        return t.number(float(value), digits=0)
+    if kind in ("share", "count") and isinstance(value, float | int | Decimal):
+        return plain_number(value, t) + ("%" if kind == "share" else "")
     return str(value)
 
 
@@ -129,7 +182,7 @@ def requirement_text(condition: Condition, t: Translator) -> str:
     """What a condition asks for, e.g. '≥ 90%', 'Yes', 'an http(s) web address'."""
     if condition.op == "gte" and condition.value is not None:
         unit = "%" if COLUMN_BY_KEY[condition.field].kind == "share" else ""
-        return "≥ " + t.number(condition.value, digits=1 if unit else 0) + unit
+        return "≥ " + plain_number(condition.value, t) + unit
     if condition.op == "is_yes":
         return t.gettext("Yes")
     if condition.op == "is_web_address":
@@ -173,24 +226,45 @@ def progress_text(previous: str | None, current: str, t: Translator) -> str:
     return words + " " + t.gettext("(before: %(status)s)") % {"status": status_word(previous, t)}
 
 
-def problem_sentence(problem: Problem, t: Translator) -> str:
-    """One data problem as a sentence: row, column, value as typed, what is wrong, how to fix."""
+def cut(text: str, limit: int) -> str:
+    """A school-typed value cut to `limit` characters for quoting in a problem or a value line
+    (the value itself is in the office's data-quality file); names are never cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+VALUE_ECHO_LIMIT = 80  # characters of an invalid value quoted on a card
+
+
+def problem_sentence(problem: Problem, t: Translator, with_row: bool = True) -> str:
+    """One data problem as a sentence: (row,) column, value as typed, what is wrong, how to
+    fix. A school's own card leaves out the row: it is a row of the office's merged file."""
     what, fix = problem_texts(problem, t)
-    where = t.gettext("Row %(row)s") % {"row": problem.row_number}
-    if problem.column:
-        where += ", " + t.gettext("column “%(column)s”") % {
-            "column": column_label(problem.column, t)
-        }
-    typed = f": “{problem.value}”" if problem.value else ""
+    column = t.gettext("Column “%(column)s”") % {"column": column_label(problem.column, t)}
+    parts = [column] if problem.column else []
+    if with_row:
+        parts.insert(0, t.gettext("Row %(row)s") % {"row": problem.row_number})
+    where = ", ".join(parts)
+    typed = f": “{cut(problem.value.strip(), VALUE_ECHO_LIMIT)}”" if problem.value.strip() else ""
     return f"{where}{typed} — {what}. {fix}"
 
 
 def problem_texts(problem: Problem, t: Translator) -> tuple[str, str]:
-    """(what is wrong, how to fix it) for a problem, translated, with its column and value."""
-    what, fix = PROBLEM_TEXTS.get(problem.code, (N_("Invalid value"), N_("Check this value.")))
-    column = column_label(problem.column, t) if problem.column else ""
-    fill = {"column": column, "value": problem.value}
+    """(what is wrong, how to fix it) for a problem, translated, with its column and value; the
+    fix is the column's own hint for a value of the wrong type or range."""
+    what = PROBLEM_TEXTS.get(problem.code, (N_("Invalid value"), ""))[0]
+    column = COLUMN_BY_KEY.get(problem.column)
+    fix = fix_text_of(problem.code, column.kind if column else "text")
+    value = cut(problem.value.strip(), VALUE_ECHO_LIMIT)
+    fill = {"column": column_label(problem.column, t) if column else "", "value": value}
+    if problem.code == "suspect_fraction":
+        fill |= fraction_fill(problem.value, t)
     return t.gettext(what).format(**fill), t.gettext(fix).format(**fill)
+
+
+def fraction_fill(typed: str, t: Translator) -> dict[str, str]:
+    """For a share typed as a fraction ('0,85'): the value as read and as a percentage."""
+    number = Decimal(number_text(typed.strip(), "share"))
+    return {"value": plain_number(number, t), "percent": plain_number(number * 100, t)}
 
 
 def overall_texts(
@@ -218,7 +292,7 @@ def previous_overall_text(
     before = previous.statuses.get(result.school.school_id)
     if before is None:
         return t.gettext("This school was not in the records of %(semester)s (new school).") % {
-            "semester": previous.semester
+            "semester": semester_text(previous.semester, t)
         }
     ids = [c.id for c in rulebook.criteria]
     applicable = [before[c] for c in ids if c in before and before[c] != "not_applicable"]
@@ -226,7 +300,7 @@ def previous_overall_text(
     score = share(met, len(applicable))
     rate = t.percent(score) if score is not None else "–"
     return t.gettext("Last semester (%(semester)s): %(met)s of %(applicable)s met (%(rate)s)") % {
-        "semester": previous.semester,
+        "semester": semester_text(previous.semester, t),
         "met": met,
         "applicable": len(applicable),
         "rate": rate,
@@ -243,7 +317,6 @@ def criterion_row(
     t: Translator,
 ) -> dict[str, Any]:
     """One row of a scorecard's criteria table; `bases` numbers the legal bases cited."""
-    district_rate = share(*district.rates.get(criterion.id, (0, 0)))
     if previous is None:
         change = "—"
     elif status == "not_applicable":
@@ -252,21 +325,77 @@ def criterion_row(
         before_all = previous.statuses.get(result.school.school_id)
         before = before_all.get(criterion.id) if before_all else None
         change = progress_text(before, status, t)
+    verdict = next(v for v in result.verdicts if v.criterion_id == criterion.id)
     return {
         "label": text_in(criterion.label, t.lang),
         "status": status,
         "symbol": STATUS_SYMBOLS[status],
-        "status_text": status_word(status, t),
+        "status_text": status_word(status, t, verdict.reason),
         "value_lines": value_lines(result, criterion, t) if status != "not_applicable" else [],
-        "target": t.gettext("target %(target)s")
-        % {"target": t.percent(criterion.target / 100, digits=0)},
-        "district": t.percent(district_rate) if district_rate is not None else "–",
+        "district": district_line(criterion, district, t),
         "progress": change,
         "todo": todo_text(criterion, status, t),
         "basis_ref": bases.index(text_in(criterion.legal_basis, t.lang)) + 1
         if status != "not_applicable"
         else None,
     }
+
+
+def area_words(office: Mapping[str, str], t: Translator) -> str:
+    """How the text names the issuing unit's schools as a whole ('Toàn huyện', 'Toàn tỉnh'),
+    from the office settings' area word; a neutral 'Toàn đơn vị' when it gives none."""
+    area = office.get("area", "").strip()
+    return area[:1].upper() + area[1:] if area else t.gettext("Across the unit")
+
+
+def schools_met_text(met: int, applicable: int, t: Translator) -> str:
+    """'33/45 trường đạt (73,3%)': a count of schools, never a value's average."""
+    rate = share(met, applicable)
+    shown = t.percent(rate) if rate is not None else "–"
+    return t.gettext("%(met)s/%(applicable)s schools meet it (%(rate)s)") % {
+        "met": met,
+        "applicable": applicable,
+        "rate": shown,
+    }
+
+
+def target_text(criterion: Criterion, t: Translator) -> str:
+    """'chỉ tiêu 100% số trường': the plan's target is a share of schools."""
+    return t.gettext("target %(target)s of schools") % {
+        "target": plain_number(criterion.target, t) + "%"
+    }
+
+
+def median_texts(criterion: Criterion, district: DistrictFacts, t: Translator) -> list[str]:
+    """'trung vị 92,5%' for each numeric value the criterion reads (the unit's median)."""
+    texts = []
+    for condition in criterion.conditions:
+        median = district.medians.get(condition.field)
+        if median is None:
+            continue
+        unit = "%" if COLUMN_BY_KEY[condition.field].kind == "share" else ""
+        texts.append(
+            t.gettext("median %(column)s: %(value)s")
+            % {"column": column_label(condition.field, t), "value": plain_number(median, t) + unit}
+        )
+    return texts
+
+
+def district_line(criterion: Criterion, district: DistrictFacts, t: Translator) -> str:
+    """'Toàn huyện: 33/45 trường đạt (73,3%) — chỉ tiêu 100% số trường; trung vị …'."""
+    met, applicable = district.rates.get(criterion.id, (0, 0))
+    line = f"{schools_met_text(met, applicable, t)} — {target_text(criterion, t)}"
+    medians = median_texts(criterion, district, t)
+    return "; ".join([line, *medians])
+
+
+def status_legend(t: Translator) -> str:
+    """The one-line legend printed on every card: what each status means for the score."""
+    return t.gettext(
+        "✓ Met · ✗ Not met · ? Not filled in / Invalid data: the criterion could not be "
+        "scored and counts as not met in the overall result · – Not applicable to the "
+        "school's level."
+    )
 
 
 def todo_text(criterion: Criterion, status: str, t: Translator) -> str:
@@ -281,11 +410,6 @@ def todo_text(criterion: Criterion, status: str, t: Translator) -> str:
 def missing_todo(t: Translator) -> str:
     """What to do when a value the criterion needs is blank or invalid."""
     return t.gettext("Fill in the missing or invalid value (see data problems below) and resubmit.")
-
-
-def shorten(text: str, limit: int) -> str:
-    """Cut a school-supplied text that would break the layout, marking the cut with '…'."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def text_in(texts: Mapping[str, str], lang: str) -> str:
@@ -335,21 +459,24 @@ def scorecard_context(
         "plan": facts.office.get("plan", ""),
         "semester_text": semester_text(facts.semester, t),
         "school": {
+            # Names are printed whole (an official document never truncates a name): they wrap.
             "id": school.school_id,
-            "name": shorten(school.name, 150),
+            "name": school.name,
             "level": level_word(school.level, t),
-            "commune": shorten(school.commune, 60),
-            "principal": shorten(school.principal, 60),
+            "commune": school.commune,
+            "principal": school.principal,
         },
         "overall": overall_texts(result, previous, rulebook, t),
+        "legend": status_legend(t),
+        "area": area_words(facts.office, t),
         "criteria": [
             criterion_row(result, c, statuses[c.id], district, previous, bases, t)
             for c in rulebook.criteria
         ],
         "bases": bases,
-        "problems": [problem_sentence(p, t) for p in school.problems],
+        "problems": [problem_sentence(p, t, with_row=False) for p in school.problems],
         "run_line": footer_line(facts, t),
-        "footer": f"{shorten(school.name, 80)} · {semester_text(facts.semester, t)}",
+        "footer": f"{school.name} · {semester_text(facts.semester, t)}",
     }
 
 
@@ -358,53 +485,80 @@ def criterion_numbers(rulebook: Rulebook) -> dict[str, str]:
     return {c.id: f"TC{i}" for i, c in enumerate(rulebook.criteria, start=1)}
 
 
-def previous_rates(trend: Sequence[TrendPoint], previous: PreviousRun | None) -> dict[str, str]:
-    """criterion -> the previous semester's rate as text, from the trend."""
+def previous_rate_of(
+    trend: Sequence[TrendPoint], previous: PreviousRun | None
+) -> dict[str, tuple[int, int]]:
+    """criterion -> (met, applicable) in the previous recorded semester, from the trend."""
     if previous is None:
         return {}
     return {
-        p.criterion: f"{p.met}/{p.applicable}"
+        p.criterion: (p.met, p.applicable)
         for p in trend
         if p.semester == previous.semester and p.applicable
     }
+
+
+def target_band(rate_points: float, target: float) -> str:
+    """How far a rate is from its target: 'reached', 'near' (within 10 points) or 'far'."""
+    if rate_points >= target:
+        return "reached"
+    return "near" if target - rate_points <= NEAR_TARGET_POINTS else "far"
+
+
+BAND_SYMBOLS = {"reached": "✓", "near": "▲", "far": "✗"}
+
+
+def points_change(now: float, before: float, t: Translator) -> str:
+    """A rate's change in percentage points: '+4,5', '−2', '±0'."""
+    change = round(round(now, 1) - round(before, 1), 1)  # as a reader subtracts printed rates
+    if change == 0:
+        return "±0"
+    sign = "+" if change > 0 else "−"
+    return sign + plain_number(abs(change), t)
 
 
 def summary_criterion_row(
     criterion: Criterion,
     results: Sequence[SchoolResult],
     district: DistrictFacts,
-    before: Mapping[str, str],
+    before: Mapping[str, tuple[int, int]],
     previous: PreviousRun | None,
     t: Translator,
 ) -> dict[str, Any]:
-    """One criterion's district result against the plan's target."""
+    """One criterion's result over the unit's schools against the plan's target."""
     met, applicable = district.rates.get(criterion.id, (0, 0))
     rate = share(met, applicable)
-    reached = rate is not None and rate * 100 >= criterion.target
-    missing = sum(
+    points = 100 * rate if rate is not None else 0.0
+    band = target_band(points, criterion.target) if rate is not None else "far"
+    unscored = sum(
         v.status == "missing" for r in results for v in r.verdicts if v.criterion_id == criterion.id
     )
     label = text_in(criterion.label, t.lang)
-    target = t.percent(criterion.target / 100, digits=0)
-    schools = t.gettext("%(met)s/%(applicable)s schools") % {"met": met, "applicable": applicable}
     rate_shown = t.percent(rate) if rate is not None else "–"
-    previous_text = t.gettext("not recorded") if previous is None else before.get(criterion.id, "–")
+    earlier = before.get(criterion.id)
+    if previous is None or earlier is None:
+        change, previous_text = "", t.gettext("not recorded")
+    else:
+        change = points_change(points, 100 * earlier[0] / earlier[1], t)
+        previous_text = f"{earlier[0]}/{earlier[1]} ({t.percent(earlier[0] / earlier[1])})"
     return {
         "label": label,
-        "met_text": schools,
+        "met_text": f"{met}/{applicable}",
         "rate": rate_shown,
-        "target": target,
-        "status": "met" if reached else "not_met",
-        "symbol": STATUS_SYMBOLS["met" if reached else "not_met"],
-        "missing": missing,
+        "change": change,
+        "target": plain_number(criterion.target, t) + "%",
+        "band": band,
+        "symbol": BAND_SYMBOLS[band],
+        "missing": unscored,
         "previous": previous_text,
-        "sentence": t.gettext("%(label)s: %(schools)s (%(rate)s) — target %(target)s")
-        % {"label": label, "schools": schools, "rate": rate_shown, "target": target},
+        "sentence": f"{label}: {schools_met_text(met, applicable, t)} — "
+        f"{target_text(criterion, t)}",
     }
 
 
 def regressed_criteria(result: SchoolResult, previous: PreviousRun | None) -> list[str]:
-    """Ids of the criteria on which a school went back since the previous semester."""
+    """Ids of the criteria on which a school really went back (met before, not met now);
+    a criterion unscored on either side is not a decline."""
     if previous is None:
         return []
     before = previous.statuses.get(result.school.school_id, {})
@@ -415,71 +569,144 @@ def regressed_criteria(result: SchoolResult, previous: PreviousRun | None) -> li
     ]
 
 
+def score_text(result: SchoolResult, t: Translator) -> str:
+    """'4/6 (66,7%)', or '–' when nothing applies."""
+    if result.score is None:
+        return "–"
+    return f"{result.met}/{result.applicable} ({t.percent(result.score)})"
+
+
 def attention_entry(
     result: SchoolResult, labels: Mapping[str, str], regressed: Sequence[str], t: Translator
 ) -> dict[str, Any]:
     """One school needing attention, with the reasons in plain words."""
     reasons = []
-    for status, words in (
-        ("not_met", N_("Not met: %(criteria)s")),
-        ("missing", N_("Missing data: %(criteria)s")),
-    ):
-        names = [labels[v.criterion_id] for v in result.verdicts if v.status == status]
-        if names:
-            reasons.append(t.gettext(words) % {"criteria": ", ".join(names)})
     if regressed:
-        reasons.insert(
-            0,
+        reasons.append(
             t.gettext("Went back since last semester: %(criteria)s")
-            % {"criteria": ", ".join(labels[c] for c in regressed)},
+            % {"criteria": ", ".join(labels[c] for c in regressed)}
+        )
+    not_met = [labels[v.criterion_id] for v in result.verdicts if v.status == "not_met"]
+    if not_met:
+        reasons.append(t.gettext("Not met: %(criteria)s") % {"criteria": ", ".join(not_met)})
+    unscored = [labels[v.criterion_id] for v in result.verdicts if v.status == "missing"]
+    if unscored:
+        reasons.append(
+            t.gettext("Not scored (data to fix): %(criteria)s") % {"criteria": ", ".join(unscored)}
         )
     school = result.school
     return {
         "id": school.school_id,
-        "name": shorten(school.name, 90),
+        "name": school.name,
         "level": level_word(school.level, t),
-        "score": t.percent(result.score) if result.score is not None else "–",
+        "score": score_text(result, t),
         "reasons": reasons,
     }
 
 
-def attention_list(
-    results: Sequence[SchoolResult], rulebook: Rulebook, previous: PreviousRun | None, t: Translator
+GROUP_ORDER: tuple[str | None, ...] = (*LEVELS, COMBINED, None)
+
+
+def attention_groups(
+    results: Sequence[SchoolResult],
+    rulebook: Rulebook,
+    previous: PreviousRun | None,
+    per_level: int,
+    t: Translator,
 ) -> list[dict[str, Any]]:
-    """Schools with anything not met or missing: those that went back first, then lowest score."""
+    """The weakest schools of each level: those with a criterion not met, ordered by score,
+    then by criteria not met (more first), real declines first among equals; at most
+    `per_level` per level. Schools whose only gap is data to fix are in the data list."""
     labels = {c.id: text_in(c.label, t.lang) for c in rulebook.criteria}
-    flagged = []
+    groups = []
+    for group in GROUP_ORDER:
+        ranked = []
+        for result in results:
+            not_met = sum(v.status == "not_met" for v in result.verdicts)
+            if level_group(result.school.level) != group or not not_met:
+                continue
+            regressed = regressed_criteria(result, previous)
+            order = (result.score or 0.0, -not_met, not regressed, result.school.school_id)
+            ranked.append((order, attention_entry(result, labels, regressed, t)))
+        if not ranked:
+            continue
+        ranked.sort(key=lambda item: item[0])
+        shown = [entry for _, entry in ranked[:per_level]]
+        groups.append(
+            {
+                "title": group_word(group, t),
+                "schools": shown,
+                "more": more_schools_text(len(ranked) - len(shown), t),
+            }
+        )
+    return groups
+
+
+def data_fix_list(results: Sequence[SchoolResult], t: Translator) -> list[dict[str, Any]]:
+    """Schools that must complete or correct their figures: a criterion unscored, or a value
+    to confirm (e.g. '0,85' in a percentage column), with the columns concerned."""
+    entries = []
     for result in results:
-        regressed = regressed_criteria(result, previous)
-        if regressed or any(v.status in ("not_met", "missing") for v in result.verdicts):
-            order = (not regressed, result.score if result.score is not None else -1.0)
-            flagged.append(
-                (order, result.school.school_id, attention_entry(result, labels, regressed, t))
-            )
-    flagged.sort(key=lambda item: (item[0], item[1]))
-    return [entry for _, _, entry in flagged]
+        problems = result.school.problems
+        if not problems and all(v.status != "missing" for v in result.verdicts):
+            continue
+        columns = list(dict.fromkeys(column_label(p.column, t) for p in problems if p.column))
+        to_fix = [p for p in problems if p.code not in WARNING_CODES]
+        to_confirm = [p for p in problems if p.code in WARNING_CODES]
+        entries.append(
+            {
+                "id": result.school.school_id,
+                "name": result.school.name,
+                "columns": ", ".join(columns) if columns else t.gettext("school level"),
+                "count": problem_counts(len(to_fix), len(to_confirm), t),
+            }
+        )
+    return entries
+
+
+def problem_counts(to_fix: int, to_confirm: int, t: Translator) -> str:
+    """'2 to fix', '1 to confirm' or both; a school with unscored criteria but no problem
+    listed (an unknown level) has 'to fix' too."""
+    parts = []
+    if to_fix or not to_confirm:
+        parts.append(t.gettext("%(count)s to fix") % {"count": max(to_fix, 1)})
+    if to_confirm:
+        parts.append(t.gettext("%(count)s to confirm") % {"count": to_confirm})
+    return ", ".join(parts)
+
+
+def not_reported(
+    results: Sequence[SchoolResult], previous: PreviousRun | None, t: Translator
+) -> list[str]:
+    """Schools recorded last semester that sent nothing this time: 'Name (id)'."""
+    if previous is None:
+        return []
+    now = {r.school.school_id for r in results}
+    return [
+        f"{previous.names[i]} ({i})" if previous.names.get(i) else i
+        for i in sorted(set(previous.statuses) - now)
+    ]
 
 
 def grid_groups(results: Sequence[SchoolResult], t: Translator) -> list[dict[str, Any]]:
-    """Schools × criteria, grouped by level in the plan's order (unknown level last)."""
-    order = [*LEVEL_WORDS, None]
+    """Schools × criteria, grouped by level in the plan's order (combined, then unknown last)."""
     groups = []
-    for level in order:
-        members = [r for r in results if r.school.level == level]
+    for group in GROUP_ORDER:
+        members = [r for r in results if level_group(r.school.level) == group]
         if not members:
             continue
         groups.append(
             {
-                "title": f"{level_word(level, t)} ({len(members)})",
+                "title": f"{group_word(group, t)} ({len(members)})",
                 "schools": [
                     {
                         "id": r.school.school_id,
-                        "name": shorten(r.school.name, 70),
+                        "name": r.school.name,
                         "cells": [
                             {"status": v.status, "symbol": STATUS_SYMBOLS[v.status]}
                             for v in r.verdicts
                         ],
-                        "score": t.percent(r.score, digits=0) if r.score is not None else "–",
+                        "score": t.percent(r.score) if r.score is not None else "–",
                     }
                     for r in sorted(members, key=lambda r: r.school.school_id)
                 ],
@@ -488,11 +715,32 @@ def grid_groups(results: Sequence[SchoolResult], t: Translator) -> list[dict[str
     return groups
 
 
+def level_breakdown(results: Sequence[SchoolResult], t: Translator) -> list[dict[str, Any]]:
+    """Per level (combined schools as one group): schools meeting every criterion that applies."""
+    rows = []
+    for group in GROUP_ORDER:
+        members = [r for r in results if level_group(r.school.level) == group]
+        if not members:
+            continue
+        complete = sum(r.applicable > 0 and r.met == r.applicable for r in members)
+        rows.append(
+            {
+                "label": group_word(group, t),
+                "schools": len(members),
+                "complete": complete,
+                "rate": t.percent(complete / len(members)),
+            }
+        )
+    return rows
+
+
 def legend_text(rulebook: Rulebook, t: Translator) -> str:
     """The grid's legend: criterion numbers and status symbols."""
     numbers = criterion_numbers(rulebook)
     criteria = "; ".join(f"{numbers[c.id]} = {text_in(c.label, t.lang)}" for c in rulebook.criteria)
-    symbols = ", ".join(f"{STATUS_SYMBOLS[s]} {status_word(s, t)}" for s in STATUS_WORDS)
+    words = {s: status_word(s, t) for s in STATUS_WORDS}
+    words["missing"] = " / ".join(t.gettext(w) for w in MISSING_WORDS.values())
+    symbols = ", ".join(f"{STATUS_SYMBOLS[s]} {words[s]}" for s in STATUS_WORDS)
     return f"{criteria}. {symbols}."
 
 
@@ -517,27 +765,19 @@ def data_lines(
     return lines
 
 
-def membership_lines(
+def new_school_lines(
     results: Sequence[SchoolResult], previous: PreviousRun | None, t: Translator
 ) -> list[str]:
-    """Schools new since the previous semester, and schools no longer in the table (a new,
-    merged or closed school is a fact to report, not an error)."""
+    """Schools new since the previous semester (a new or merged school is a fact to report)."""
     if previous is None:
         return []
-    now = {r.school.school_id for r in results}
-    before = set(previous.statuses)
-    lines = []
-    if new := sorted(now - before):
-        lines.append(
-            t.gettext("New since %(semester)s: %(ids)s.")
-            % {"semester": previous.semester, "ids": ", ".join(new)}
-        )
-    if gone := sorted(before - now):
-        lines.append(
-            t.gettext("In %(semester)s but not in this table: %(ids)s.")
-            % {"semester": previous.semester, "ids": ", ".join(gone)}
-        )
-    return lines
+    new = sorted({r.school.school_id for r in results} - set(previous.statuses))
+    if not new:
+        return []
+    return [
+        t.gettext("New since %(semester)s: %(ids)s.")
+        % {"semester": semester_text(previous.semester, t), "ids": ", ".join(new)}
+    ]
 
 
 def more_schools_text(more: int, t: Translator) -> str:
@@ -554,18 +794,22 @@ def summary_context(
     district: DistrictFacts,
     previous: PreviousRun | None,
     t: Translator,
+    attention_per_level: int = DEFAULT_ATTENTION_PER_LEVEL,
 ) -> dict[str, Any]:
-    """Everything the district summary prints, as plain values (the chart is added by render)."""
-    before = previous_rates(district.trend, previous)
-    attention = attention_list(results, rulebook, previous, t)
+    """Everything the summary prints, as plain values (the chart is added by render)."""
+    before = previous_rate_of(district.trend, previous)
     complete = sum(r.applicable > 0 and r.met == r.applicable for r in results)
     semesters = sorted({p.semester for p in district.trend})
+    to_fix = data_fix_list(results, t)
+    missing = not_reported(results, previous, t)
     return {
         "lang": t.lang,
         "office": dict(facts.office),
+        "area": area_words(facts.office, t),
         "place_date": place_date(facts, t),
         "plan": facts.office.get("plan", ""),
         "semester_text": semester_text(facts.semester, t),
+        "previous_text": semester_text(previous.semester, t) if previous else "",
         "footer": footer_line(facts, t),
         "kpis": [
             {"label": t.gettext("Schools assessed"), "value": len(results)},
@@ -576,18 +820,21 @@ def summary_context(
             },
             {"label": t.gettext("Data problems"), "value": district.problems},
         ],
+        "not_reported": missing,
         "criteria": [
             summary_criterion_row(c, results, district, before, previous, t)
             for c in rulebook.criteria
         ],
+        "levels": level_breakdown(results, t),
         "trend_note": t.gettext(
             "Share of applicable schools meeting each criterion, %(count)s recorded semesters; "
             "dashed line: the plan's target."
         )
         % {"count": len(semesters)},
-        "attention": attention[:ATTENTION_LIMIT],
-        "attention_more": more_schools_text(len(attention) - ATTENTION_LIMIT, t),
-        "data_lines": data_lines(district, results, t) + membership_lines(results, previous, t),
+        "attention": attention_groups(results, rulebook, previous, attention_per_level, t),
+        "to_fix": to_fix[:DATA_LIST_LIMIT],
+        "to_fix_more": more_schools_text(len(to_fix) - DATA_LIST_LIMIT, t),
+        "data_lines": data_lines(district, results, t) + new_school_lines(results, previous, t),
         "legend": legend_text(rulebook, t),
         "grid": {
             "columns": list(criterion_numbers(rulebook).values()),

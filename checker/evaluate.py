@@ -17,9 +17,11 @@ import hashlib
 import inspect
 import ipaddress
 import re
+import statistics
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -73,7 +75,7 @@ def is_yes(value: model.Value, _threshold: float | None) -> bool:
 @operation("gte", {"count", "share"}, needs_value=True)
 def gte(value: model.Value, threshold: float | None) -> bool:
     """The number is at least `value` (e.g. ioffice_share gte 90: 90 meets, 89.9 does not)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or threshold is None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or threshold is None:
         raise TypeError(f"gte needs a number and a threshold, got {value!r} and {threshold!r}")
     return value >= threshold
 
@@ -347,16 +349,31 @@ def combine(outcomes: Sequence[bool | None]) -> model.Status:
     return "met"
 
 
+def applies_to(criterion: model.Criterion, school: model.School) -> bool:
+    """True when the criterion covers any of the school's levels (a combined school gets every
+    criterion of each of its levels)."""
+    return any(level in criterion.levels for level in school.levels)
+
+
+def missing_reason(school: model.School, fields: Sequence[str]) -> model.MissingReason:
+    """Why unscored: 'invalid' when any needed cell holds something unusable, else 'blank'."""
+    typed = [school.raw.get(f, "").strip() for f in fields if school.values.get(f) is None]
+    return "invalid" if any(typed) else "blank"
+
+
 def judge(school: model.School, criterion: model.Criterion) -> model.Verdict:
     """One school's verdict on one criterion, with the values the rule reads."""
     values = {c.field: school.values.get(c.field) for c in criterion.conditions}
     if school.level is None:
-        status: model.Status = "missing"  # unknown level: nothing can be judged
-    elif school.level not in criterion.levels:
-        status = "not_applicable"
-    else:
-        status = combine([condition_holds(c, school.values) for c in criterion.conditions])
-    return model.Verdict(criterion.id, status, values)
+        # Unknown level: nothing can be judged; the level cell itself is what needs fixing.
+        return model.Verdict(criterion.id, "missing", values, missing_reason(school, ["level"]))
+    if not applies_to(criterion, school):
+        return model.Verdict(criterion.id, "not_applicable", values)
+    status = combine([condition_holds(c, school.values) for c in criterion.conditions])
+    if status != "missing":
+        return model.Verdict(criterion.id, status, values)
+    reason = missing_reason(school, [c.field for c in criterion.conditions])
+    return model.Verdict(criterion.id, status, values, reason)
 
 
 def evaluate(
@@ -382,3 +399,21 @@ def district_rates(
             if verdict.status != "not_applicable":
                 rates[verdict.criterion_id] = (met + (verdict.status == "met"), applicable + 1)
     return rates
+
+
+def field_medians(
+    results: Sequence[model.SchoolResult], rulebook: model.Rulebook
+) -> dict[str, float]:
+    """Numeric field -> the median of its valid values over the schools a criterion comparing
+    it applies to (printed beside the count of schools meeting the criterion)."""
+    by_field: dict[str, dict[str, float]] = {}
+    for criterion in rulebook.criteria:
+        fields = [c.field for c in criterion.conditions if c.op == "gte"]
+        for result in results:
+            if not fields or not applies_to(criterion, result.school):
+                continue
+            for name in fields:
+                value = result.school.values.get(name)
+                if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                    by_field.setdefault(name, {})[result.school.school_id] = float(value)
+    return {name: statistics.median(found.values()) for name, found in by_field.items()}

@@ -752,3 +752,16 @@ def progress(previous_status: str | None, current_status: str) -> Progress:
     if before and not now:
         return "regressed"
     return "unchanged"
+
+
+def names_for(engine: Engine, unit_id: str, semester: Semester) -> dict[str, str]:
+    """school_id -> school name as recorded in one unit's semester (for schools that did not
+    report this time)."""
+    results = results_table
+    query = (
+        select(results.c.school_id, results.c.school_name)
+        .where((results.c.unit_id == unit_id) & (results.c.semester == semester.label))
+        .distinct()
+    )
+    with engine.connect() as connection:
+        return {school_id: name for school_id, name in connection.execute(query)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_date
@@ -50,7 +51,7 @@ class Translator:
         """The message in the user's language (the English msgid when untranslated)."""
         return self.translations.gettext(message)
 
-    def number(self, value: float, digits: int = 1) -> str:
+    def number(self, value: float | Decimal, digits: int = 1) -> str:
         """A number in the locale's style: '92,5' in Vietnamese, '92.5' in English."""
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=_BABEL_LOCALES[self.lang])

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-# A typed cell value after validation: a number, a yes/no, a text, or None (blank or invalid).
-Value = float | bool | str | None
+# A typed cell value after validation: a number (a count is an int, a share an exact Decimal, so
+# that 89.9999999999999999 stays below 90), a yes/no, a text, or None (blank or invalid).
+Value = Decimal | float | bool | str | None
 
 Status = Literal["met", "not_met", "not_applicable", "missing"]
 
@@ -64,7 +66,19 @@ COLUMNS: tuple[Column, ...] = (
 
 COLUMN_BY_KEY: Mapping[str, Column] = {c.key: c for c in COLUMNS}
 
-LEVELS: tuple[str, ...] = ("mam_non", "tieu_hoc", "thcs")
+# School levels in the order of the education system. A combined school (trường liên cấp, e.g.
+# "TH&THCS") has several; its level is written with "+" between them ("tieu_hoc+thcs").
+LEVELS: tuple[str, ...] = ("mam_non", "tieu_hoc", "thcs", "thpt")
+LEVEL_JOIN = "+"
+
+
+def levels_of(level: str | None) -> tuple[str, ...]:
+    """The levels of a school's level key: 'tieu_hoc+thcs' -> ('tieu_hoc', 'thcs'); None -> ()."""
+    return tuple(level.split(LEVEL_JOIN)) if level else ()
+
+
+# Why a value a rule needs is not usable: the cell is blank, or it holds something invalid.
+MissingReason = Literal["blank", "invalid"]
 
 
 @dataclass(frozen=True)
@@ -119,12 +133,17 @@ class School:
     row_number: int
     school_id: str
     name: str
-    level: str | None
+    level: str | None  # a level key, or several joined by "+" for a combined school
     commune: str
     principal: str
     values: Mapping[str, Value]
     raw: Mapping[str, str]
     problems: tuple[Problem, ...] = ()
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """Every level the school teaches (several for a combined school)."""
+        return levels_of(self.level)
 
 
 @dataclass(frozen=True)
@@ -184,6 +203,7 @@ class Verdict:
     criterion_id: str
     status: Status
     values: Mapping[str, Value] = field(default_factory=dict)
+    reason: MissingReason | None = None  # only for "missing": blank cell or invalid value
 
 
 def share(met: int, applicable: int) -> float | None:

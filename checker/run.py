@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError
 
 from checker import __version__, paths
 from checker.context import (
+    DEFAULT_ATTENTION_PER_LEVEL,
     DistrictFacts,
     PreviousRun,
     RunFacts,
@@ -26,7 +27,7 @@ from checker.context import (
     scorecard_context,
     summary_context,
 )
-from checker.evaluate import district_rates, evaluate
+from checker.evaluate import district_rates, evaluate, field_medians
 from checker.history import (
     RunRecord,
     SemesterRates,
@@ -38,6 +39,7 @@ from checker.history import (
     sqlite_file,
     statuses_for,
 )
+from checker.history import names_for as history_names
 from checker.history import (
     result_rows as history_rows,
 )
@@ -88,6 +90,7 @@ class RunOptions:
     limits: Limits = DEFAULT_LIMITS
     sheet: str | None = None  # --sheet: the sheet to read when several look like the table
     report_number: int | None = None  # the summary's number (số), None to write it by hand
+    attention_per_level: int = DEFAULT_ATTENTION_PER_LEVEL
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ def district_facts(
         problems=len(intake.problems),
         extra_columns=table.extra_columns,
         trend=trend,
+        medians=field_medians(results, rulebook),
     )
 
 
@@ -250,7 +254,13 @@ def run_checker(
         semester = str(options.semester)
         before = previous_semester(engine, unit_id, options.semester)
         previous = (
-            PreviousRun(str(before), statuses_for(engine, unit_id, before)) if before else None
+            PreviousRun(
+                str(before),
+                statuses_for(engine, unit_id, before),
+                history_names(engine, unit_id, before),
+            )
+            if before
+            else None
         )
         recorded = trend_points(district_trend(engine, unit_id))
         trend = current_trend(recorded, semester, results, rulebook)
@@ -264,7 +274,11 @@ def run_checker(
             plain_values(scorecard_context(r, rulebook, facts, district, previous, t))
             for r in results
         )
-        summary = plain_values(summary_context(results, rulebook, facts, district, previous, t))
+        summary = plain_values(
+            summary_context(
+                results, rulebook, facts, district, previous, t, options.attention_per_level
+            )
+        )
 
         summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
         report = ReportInput(

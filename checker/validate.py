@@ -22,6 +22,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,9 @@ from checker import model, paths
 from checker.i18n import N_
 
 NUMBER_SUFFIX = "__num"  # the numeric companion of column k is named k + NUMBER_SUFFIX
+# A share's text as typed without a percent sign ("0,85" in a CSV, not an Excel percent cell),
+# for the suite's check of fractions that were probably meant as percentages.
+BARE_SUFFIX = "__bare"
 ROW_COLUMN = "_row"
 
 # The same shape as the suite's "not_a_number" regex: the companion holds a number only for
@@ -62,7 +66,14 @@ _LEVEL_WORDS: Mapping[str, str] = {
     "th": "tieu_hoc",
     "thcs": "thcs",
     "trung hoc co so": "thcs",
+    "thpt": "thpt",
+    "trung hoc pho thong": "thpt",
 }
+# Between the levels of a combined school: "TH&THCS", "TH và THCS", "Tiểu học, THCS", "TH-THCS".
+_LEVEL_SEPARATORS = re.compile(r"\s*(?:&|,|;|/|\+|-|\bva\b)\s*")
+# Words that may stand before a combined school's levels: "Trường liên cấp TH-THCS".
+_COMBINED_PREFIX = re.compile(r"^(?:truong\s+)?(?:lien\s+cap\b)?\s*:?\s*")
+LEVEL_FLAG_PREFIX = "level__"  # boolean frame columns: does the school teach this level?
 
 # Problem code -> (what is wrong, how to fix it): English msgids, translated when shown. The
 # first part is a phrase without a final full stop (it is followed by the fix on scorecards).
@@ -107,8 +118,34 @@ PROBLEM_TEXTS: Mapping[str, tuple[str, str]] = {
         N_("The value is far longer than any real entry; only its beginning is shown"),
         N_("Check the cell and type only the value asked for."),
     ),
+    "suspect_fraction": (
+        N_("{value} looks like a fraction: did the school mean {percent}%?"),
+        N_("The value is scored as typed; if {percent}% was meant, enter {percent}."),
+    ),
 }
 TOO_LONG = "too_long"  # set by the loader (RawRow.cut), not by the suite: the value is cut
+# Problems that are reported but leave the value in use (it is scored as typed).
+WARNING_CODES = frozenset({"suspect_fraction"})
+
+# How to fill a column of each kind: the fix shown for a value of the wrong type or range.
+FIX_BY_KIND: Mapping[str, str] = {
+    "count": N_("Enter a whole number of 0 or more, for example 20."),
+    "share": N_("Enter a percentage from 0 to 100, for example 92,5."),
+    "yes_no": N_("Write Có or Không."),
+    "url": N_("Enter the full web address, for example https://tentruong.edu.vn."),
+    "level": N_(
+        "Write Mầm non, Tiểu học, THCS or THPT; for a combined school, for example TH&THCS."
+    ),
+}
+_KIND_FIXED_CODES = frozenset({"not_a_number", "not_whole", "out_of_range", "not_yes_no"})
+
+
+def fix_text_of(code: str, kind: model.Kind) -> str:
+    """The (English msgid of the) fix for a problem: the column's own hint for a value of the
+    wrong type or range ('Enter a whole number…' for a count), else the problem's generic one."""
+    if code in _KIND_FIXED_CODES or code == "unknown_level":
+        return FIX_BY_KIND.get(kind, PROBLEM_TEXTS[code][1])
+    return PROBLEM_TEXTS.get(code, ("", N_("Check this value.")))[1]
 
 
 class ValidationError(model.InputError):
@@ -138,6 +175,7 @@ class Cell:
 
     text: str | None
     number: float | None = None
+    bare: bool = False  # a number typed without a percent sign
 
 
 @dataclass(frozen=True)
@@ -208,9 +246,21 @@ def yes_no_text(text: str) -> str:
 
 
 def level_text(text: str) -> str:
-    """'Mầm non', 'MG', 'Tiểu học', 'Trung học cơ sở', 'thcs' -> the level key; else the text."""
-    folded = fold(text.replace("_", " ").replace("-", " "))
-    return _LEVEL_WORDS.get(folded, text)
+    """The level key of a level cell, or the text itself when it names no known level.
+
+    'Mầm non', 'MG', 'Tiểu học', 'Trung học cơ sở', 'thcs' -> one key; a combined school's
+    'TH&THCS', 'TH và THCS', 'Liên cấp TH-THCS', 'TH, THCS và THPT' -> its keys joined by '+'
+    in the order of the education system ('tieu_hoc+thcs').
+    """
+    single = _LEVEL_WORDS.get(fold(text.replace("_", " ").replace("-", " ")))
+    if single:
+        return single
+    body = _COMBINED_PREFIX.sub("", fold(text))
+    parts = [part.replace("_", " ").strip() for part in _LEVEL_SEPARATORS.split(body)]
+    keys = {_LEVEL_WORDS.get(part) for part in parts if part}
+    if not keys or None in keys:
+        return text
+    return model.LEVEL_JOIN.join(level for level in model.LEVELS if level in keys)
 
 
 def normalise_cell(text: str, kind: model.Kind) -> Cell:
@@ -221,7 +271,7 @@ def normalise_cell(text: str, kind: model.Kind) -> Cell:
     if kind in ("count", "share"):
         rewritten = number_text(cleaned, kind)
         number = float(rewritten) if _NUMBER.fullmatch(rewritten) else None
-        return Cell(rewritten, number)
+        return Cell(rewritten, number, bare="%" not in cleaned)
     if kind == "yes_no":
         return Cell(yes_no_text(cleaned))
     if kind == "level":
@@ -250,12 +300,22 @@ def build_frame(cells: Mapping[int, Mapping[str, Cell]]) -> pd.DataFrame:
     import pandas as pd
 
     data: dict[str, pd.Series] = {ROW_COLUMN: pd.Series(list(cells), dtype="int64")}
+    # One flag per level, so that the suite can ask "must this school fill the column?" of a
+    # combined school too ("tieu_hoc+thcs" teaches both levels).
+    levels = [set(model.levels_of(row["level"].text)) for row in cells.values()]
+    for level in model.LEVELS:
+        data[LEVEL_FLAG_PREFIX + level] = pd.Series([level in s for s in levels], dtype="bool")
     for column in model.COLUMNS:
         texts = [row[column.key].text for row in cells.values()]
         data[column.key] = pd.Series(texts, dtype="object")
         if column.kind in ("count", "share"):
             numbers = [row[column.key].number for row in cells.values()]
             data[column.key + NUMBER_SUFFIX] = pd.Series(numbers, dtype="float64")
+        if column.kind == "share":
+            bare = [
+                row[column.key].text if row[column.key].bare else None for row in cells.values()
+            ]
+            data[column.key + BARE_SUFFIX] = pd.Series(bare, dtype="object")
     return pd.DataFrame(data)
 
 
@@ -337,7 +397,7 @@ def _failure(item: Any, suite_path: Path) -> Failure:
         raise RuntimeError(
             f"{suite_path}: expectation {config.type} on {config.kwargs} could not run"
         )
-    column = str(config.kwargs["column"]).removesuffix(NUMBER_SUFFIX)
+    column = str(config.kwargs["column"]).removesuffix(NUMBER_SUFFIX).removesuffix(BARE_SUFFIX)
     rows = tuple(int(index[ROW_COLUMN]) for index in item.result["unexpected_index_list"])
     return Failure(int(config.meta["order"]), str(config.meta["problem"]), column, rows)
 
@@ -424,11 +484,14 @@ def typed_value(cell: Cell, kind: model.Kind) -> model.Value:
     if kind == "count":
         return int(cell.number) if cell.number is not None and cell.number.is_integer() else None
     if kind == "share":
-        return cell.number
+        # Exact: the text as typed, not the float the suite compared ("89.9999999999999999"
+        # is below 90; as a float it would be 90.0 and meet the threshold).
+        return Decimal(cell.text) if cell.number is not None and cell.text else None
     if kind == "yes_no":
         return {YES: True, NO: False}.get(cell.text or "")
     if kind == "level":
-        return cell.text if cell.text in model.LEVELS else None
+        known = cell.text and all(part in model.LEVELS for part in model.levels_of(cell.text))
+        return cell.text if known else None
     return cell.text
 
 
@@ -449,7 +512,7 @@ def build_school(
     row: model.RawRow, cells: Mapping[str, Cell], problems: tuple[model.Problem, ...]
 ) -> model.School:
     """A School from a row: typed values, with None wherever the suite found a problem."""
-    bad = {p.column for p in problems}
+    bad = {p.column for p in problems if p.code not in WARNING_CODES}
     values = {
         c.key: None if c.key in bad else typed_value(cells[c.key], c.kind) for c in model.COLUMNS
     }

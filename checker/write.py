@@ -16,6 +16,7 @@ import io
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from checker.context import column_label, problem_texts
@@ -26,7 +27,9 @@ from checker.outfiles import pinned_zip
 from checker.safe_text import looks_like_formula, plain_text, spreadsheet_field
 
 T = TypeVar("T")
-RESULT_FIELDS = ("school_id", "school_name", "level", "criterion", "status", "value")
+# `reason` is new and last: "blank" or "invalid" for a missing status, so consumers that read
+# the first six columns keep working.
+RESULT_FIELDS = ("school_id", "school_name", "level", "criterion", "status", "value", "reason")
 
 
 def scorecard_relpath(school_id: str) -> str:
@@ -44,6 +47,8 @@ def value_for_machine(value: Value) -> str:
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # exact digits, no exponent: '89.999999', '90'
     return str(value)
 
 
@@ -64,6 +69,7 @@ def result_rows(results: Sequence[SchoolResult]) -> list[dict[str, str]]:
             "criterion": v.criterion_id,
             "status": v.status,
             "value": verdict_value(v),
+            "reason": v.reason or "",
         }
         for r in results
         for v in r.verdicts
@@ -113,6 +119,7 @@ def results_payload(results: Sequence[SchoolResult], semester: str, run_id: str)
                 "applicable": r.applicable,
                 "criteria": {
                     v.criterion_id: {"status": v.status, "value": verdict_value(v)}
+                    | ({"reason": v.reason} if v.reason else {})
                     for v in r.verdicts
                 },
                 "problems": [p.code + ":" + p.column for p in r.school.problems],

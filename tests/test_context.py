@@ -6,7 +6,7 @@ import datetime as dt
 
 from checker import paths
 from checker.context import (
-    ATTENTION_LIMIT,
+    DEFAULT_ATTENTION_PER_LEVEL,
     GRID_LIMIT,
     DistrictFacts,
     PreviousRun,
@@ -46,15 +46,16 @@ def district(results: list[SchoolResult]) -> DistrictFacts:
 
 
 def test_semester_labels_read_as_words() -> None:
-    assert semester_text("2026-2027/HK2", VI) == "Học kỳ II, năm học 2026-2027"
-    assert semester_text("2026-2027/HK1", EN) == "Semester I, school year 2026-2027"
+    assert semester_text("2026-2027/HK2", VI) == "Học kỳ II năm học 2026-2027"
+    assert semester_text("2026-2027/HK1", EN) == "Semester 1, 2026-2027"
 
 
 def test_progress_words_name_the_earlier_status() -> None:
     assert progress_text("not_met", "met", VI) == "▲ Tiến bộ (kỳ trước: Chưa đạt)"
     assert progress_text("met", "not_met", VI) == "▼ Giảm (kỳ trước: Đạt)"
-    # missing data is not a decline: a typing error cannot be compared with last semester
+    # Unscored data on either side is no decline and no progress: it cannot be compared.
     assert progress_text("met", "missing", VI) == "chưa so sánh được (kỳ trước: Đạt)"
+    assert progress_text("missing", "met", VI) == "chưa so sánh được (kỳ trước: Thiếu dữ liệu)"
     assert progress_text("met", "met", VI) == "= Không đổi"
     assert progress_text(None, "met", VI) == "Mới"
 
@@ -91,11 +92,12 @@ def test_a_province_sized_summary_lists_schools_in_results_csv_not_the_pdf() -> 
     assert small_summary["grid"]["note"] == ""
     assert large_summary["grid"]["groups"] == []
     assert "results.csv" in large_summary["grid"]["note"]
-    assert len(large_summary["attention"]) == ATTENTION_LIMIT
-    assert str(GRID_LIMIT + 1 - ATTENTION_LIMIT) in large_summary["attention_more"]
+    [group] = large_summary["attention"]  # every school is a THCS
+    assert len(group["schools"]) == DEFAULT_ATTENTION_PER_LEVEL
+    assert str(GRID_LIMIT + 1 - DEFAULT_ATTENTION_PER_LEVEL) in group["more"]
 
 
-def test_schools_that_went_back_are_listed_first() -> None:
+def test_weakest_first_and_a_real_decline_first_among_equals() -> None:
     results = [result("A1", "not_met"), result("B2", "met"), result("C3", "not_met")]
     results[1] = SchoolResult(
         results[1].school,
@@ -104,7 +106,15 @@ def test_schools_that_went_back_are_listed_first() -> None:
             for i, v in enumerate(results[1].verdicts)
         ),
     )
+    results.append(
+        SchoolResult(
+            results[1].school.__class__(2, "D4", "Trường THCS D4", "thcs", "", "", {}, {}),
+            results[1].verdicts,
+        )
+    )
     previous = PreviousRun("2026-2027/HK1", {"B2": {c.id: "met" for c in RULEBOOK.criteria}})
     summary = summary_context(results, RULEBOOK, facts(), district(results), previous, VI)
-    assert [s["id"] for s in summary["attention"]] == ["B2", "A1", "C3"]
-    assert summary["attention"][0]["reasons"][0].startswith("Giảm so với học kỳ trước")
+    [group] = summary["attention"]
+    # A1 and C3 meet nothing; B2 and D4 meet 5 of 6, and B2 went back: it comes first of the two.
+    assert [s["id"] for s in group["schools"]] == ["A1", "C3", "B2", "D4"]
+    assert group["schools"][2]["reasons"][0].startswith("Giảm so với học kỳ trước")

@@ -159,6 +159,7 @@ APPLICABLE = {
         "e_gradebook",
         "online_enrolment",
     },
+    "thpt": {"website", "ioffice"},  # the criteria of every level only
 }
 
 

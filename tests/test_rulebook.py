@@ -12,11 +12,12 @@ import pytest
 from checker import model, paths
 from checker.evaluate import RulebookError, load_rulebook
 from checker.files import FileError
+from checker.validate import LEVEL_FLAG_PREFIX
 
 # The default criteria of issue 2: id -> (levels, conditions).
 ISSUE_2 = {
-    "website": ({"mam_non", "tieu_hoc", "thcs"}, [("website_url", "is_web_address", None)]),
-    "ioffice": ({"mam_non", "tieu_hoc", "thcs"}, [("ioffice_share", "gte", 90.0)]),
+    "website": ({"mam_non", "tieu_hoc", "thcs", "thpt"}, [("website_url", "is_web_address", None)]),
+    "ioffice": ({"mam_non", "tieu_hoc", "thcs", "thpt"}, [("ioffice_share", "gte", 90.0)]),
     "cashless_fees": ({"mam_non", "thcs"}, [("cashless_fees", "is_yes", None)]),
     "computer_lab": (
         {"tieu_hoc", "thcs"},
@@ -78,7 +79,11 @@ def blank_check_levels(column: str) -> set[str]:
     if not checks:
         return set()
     condition = checks[0].get("row_condition")
-    levels = pd.DataFrame({"level": list(model.LEVELS)})
+    # One school of each level, with the per-level flags the validator puts in its frame.
+    levels = pd.DataFrame(
+        {"level": list(model.LEVELS)}
+        | {LEVEL_FLAG_PREFIX + lv: [lv == other for other in model.LEVELS] for lv in model.LEVELS}
+    )
     return set(model.LEVELS) if condition is None else set(levels.query(condition)["level"])
 
 
@@ -137,7 +142,7 @@ BAD = [
     ("unknown criterion key", "target = 90", "target = 90\nthreshold = 5", "threshold", "website"),
     ("unknown field", 'field = "website_url"', 'field = "web"', "'web'", "website"),
     ("unknown op", 'op = "gte"', 'op = ">="', "'>='", "ioffice"),
-    ("unknown level", '["tieu_hoc"]', '["thpt"]', "'thpt'", "website"),
+    ("unknown level", '["tieu_hoc"]', '["dai_hoc"]', "'dai_hoc'", "website"),
     ("level twice", '["tieu_hoc"]', '["tieu_hoc", "tieu_hoc"]', "twice", "website"),
     ("duplicate id", 'id = "website"', 'id = "ioffice"', "another criterion", "ioffice"),
     ("target over 100", "target = 90", "target = 130", "130", "website"),

@@ -65,14 +65,14 @@ def test_scorecard_names_its_school_in_real_text(sample_run: Path) -> None:
 def test_scorecard_shows_the_data_problem_of_its_row(sample_run: Path) -> None:
     text = " ".join(pdf_text(sample_run / "out-3" / "scorecards" / "08304029.pdf").split())
     assert "hai mươi" in text
-    assert "Thiếu dữ liệu" in text
+    assert "Số liệu không hợp lệ" in text
 
 
 def test_summary_reports_each_criterion_against_its_target(sample_run: Path) -> None:
     text = pdf_text(sample_run / "out-3" / "summary.pdf")
-    assert "43/45 trường (95,6%) — chỉ tiêu 100%" in " ".join(text.split())
+    assert "43/45 trường đạt (95,6%) — chỉ tiêu 100% số trường" in " ".join(text.split())
     assert "Trường cần quan tâm" in text
-    for short in ("25-26 HK1", "25-26 HK2", "26-27 HK1"):  # the trend chart's three semesters
+    for short in ("HK I 25-26", "HK II 25-26", "HK I 26-27"):  # the trend chart's semesters
         assert short in text
 
 
@@ -97,7 +97,7 @@ def test_last_semester_scorecards_show_progress(sample_run: Path) -> None:
     changes = 0
     for card in sorted((sample_run / "out-3" / "scorecards").glob("*.pdf")):
         text = " ".join(pdf_text(card).split())
-        assert "Học kỳ trước (2025-2026/HK2)" in text, card.name
+        assert "Học kỳ trước (Học kỳ II năm học 2025-2026)" in text, card.name
         changes += ("Tiến bộ" in text) + ("Giảm" in text)
     assert changes > 0
 

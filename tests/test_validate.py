@@ -137,7 +137,9 @@ def test_yes_no_text(text: str, expected: str) -> None:
         ("thcs", "thcs"),
         (unicodedata.normalize("NFD", "Tiểu học"), "tieu_hoc"),
         ("Nhà trẻ", "Nhà trẻ"),
-        ("THPT", "THPT"),
+        ("THPT", "thpt"),
+        ("TH&THCS", "tieu_hoc+thcs"),
+        ("Đại học", "Đại học"),
     ],
 )
 def test_level_text(text: str, expected: str) -> None:
@@ -392,5 +394,5 @@ def test_every_problem_code_of_the_suite_has_texts() -> None:
     for what, fix in PROBLEM_TEXTS.values():
         assert what.strip() and not what.endswith(".")  # scorecards add the full stop
         assert fix.strip().endswith(".")
-        # Shown with str.format(column=..., value=...): no stray braces.
-        assert what.format(column="c", value="v") == what
+        # Shown with str.format(column=..., value=..., percent=...): no other braces.
+        assert "{" not in what.format(column="c", value="v", percent="p")
