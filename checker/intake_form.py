@@ -36,7 +36,8 @@ MAX_ID_LENGTH = ids.MAX_LENGTH  # the school-id rule lives in checker/ids.py
 
 # The values offered in the drop-downs: Vietnamese always, as the validate stage reads them.
 YES_NO_CHOICES = ("Có", "Không")
-LEVEL_CHOICES = ("Mầm non", "Tiểu học", "THCS")
+# A combined school (trường liên cấp) picks its levels joined by "&" (no commas: Excel's list).
+LEVEL_CHOICES = ("Mầm non", "Tiểu học", "THCS", "THPT", "TH&THCS", "THCS&THPT", "TH&THCS&THPT")
 
 SHEET_TABLE = N_("Schools")
 SHEET_HELP = N_("Instructions")
@@ -62,7 +63,10 @@ COLUMN_HELP: Mapping[str, str] = MappingProxyType(
             "letters, digits, '-' and '_' only, at most 32 characters."
         ),
         "school_name": N_("The school's full name, e.g. Trường THCS Hưng Nhượng."),
-        "level": N_("Pick from the list: Mầm non, Tiểu học or THCS."),
+        "level": N_(
+            "Pick from the list: Mầm non, Tiểu học, THCS, THPT, or the levels of a combined "
+            "school (TH&THCS, THCS&THPT, TH&THCS&THPT)."
+        ),
         "commune": N_("The commune or town where the school is."),
         "principal": N_("The principal's full name."),
         "students": N_("The number of students: a whole number, 0 or more."),
@@ -92,7 +96,7 @@ ERROR_TITLE = N_("Value not accepted")
 ERROR_BY_KIND: Mapping[Kind, str] = MappingProxyType(
     {
         "id": N_("At most 32 characters: letters, digits, '-' and '_'."),
-        "level": N_("Pick Mầm non, Tiểu học or THCS from the list."),
+        "level": N_("Pick the level from the list (a combined school: TH&THCS, …)."),
         "yes_no": N_("Pick Có or Không from the list."),
         "share": N_("Type a number from 0 to 100."),
         "count": N_("Type a whole number, 0 or more."),

@@ -18,6 +18,7 @@ from checker.intake_form import (
 )
 from checker.load import load_table
 from checker.model import COLUMNS, RawRow
+from checker.validate import level_text
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_template_has_drop_downs_and_number_limits(template: Path) -> None:
         if column.kind == "yes_no":
             assert (check.type, check.formula1) == ("list", '"' + ",".join(YES_NO_CHOICES) + '"')
         elif column.kind == "level":
-            assert (check.type, check.formula1) == ("list", '"Mầm non,Tiểu học,THCS"')
+            assert (check.type, check.formula1) == ("list", '"Mầm non,Tiểu học,THCS,THPT,TH&THCS,THCS&THPT,TH&THCS&THPT"')
         elif column.kind == "share":
             assert (check.type, check.operator, check.formula1, check.formula2) == (
                 "decimal",
@@ -89,7 +90,13 @@ def test_template_has_drop_downs_and_number_limits(template: Path) -> None:
             )
         elif column.kind == "id":
             assert (check.type, check.formula1) == ("textLength", "32")
-    assert LEVEL_CHOICES == ("Mầm non", "Tiểu học", "THCS")
+    assert LEVEL_CHOICES[:4] == ("Mầm non", "Tiểu học", "THCS", "THPT")
+    # Every choice, combined schools' included, is a level the validator knows.
+    assert all(
+        level_text(choice) in ("mam_non", "tieu_hoc", "thcs", "thpt") or "+" in level_text(choice)
+        for choice in LEVEL_CHOICES
+    )
+    assert level_text("TH&THCS&THPT") == "tieu_hoc+thcs+thpt"
 
 
 def test_template_has_an_instruction_line_per_column(tmp_path: Path) -> None:
