@@ -35,6 +35,7 @@ RULEBOOK = load_rulebook(paths.DEFAULT_RULEBOOK)
 VI = load_translator("vi")
 EN = load_translator("en")
 GOLDEN = Path(__file__).parent / "golden" / "text"
+PROVINCE = "office-so-gddt-ben-tre.toml"  # the provincial department's example settings
 
 
 def results_of(path: Path) -> list[SchoolResult]:
@@ -243,7 +244,11 @@ def test_the_district_line_is_a_count_of_schools_with_the_median_beside_it(
         "1/3 trường đạt (33,3%) — chỉ tiêu 100% số trường; "
         "trung vị Tỷ lệ văn bản qua iOffice (%): 80%"
     )
-    assert "huyện" not in card["area"].lower()
+    assert card["area"] == "Toàn huyện"  # the sample office's area word, from office.toml
+    province_office = load_office(Path(paths.__file__).parent / "examples" / PROVINCE, "vi")
+    province = RunFacts("2026-2027/HK1", "r1", dt.date(2026, 11, 29), "0", province_office)
+    card = scorecard_context(results[0], RULEBOOK, province, district_of(results), None, VI)
+    assert card["area"] == "Toàn tỉnh"
 
 
 def test_no_trend_to_or_from_unscored_data(sample_run: Path) -> None:
