@@ -74,7 +74,10 @@ def test_template_has_drop_downs_and_number_limits(template: Path) -> None:
         if column.kind == "yes_no":
             assert (check.type, check.formula1) == ("list", '"' + ",".join(YES_NO_CHOICES) + '"')
         elif column.kind == "level":
-            assert (check.type, check.formula1) == ("list", '"Mầm non,Tiểu học,THCS,THPT,TH&THCS,THCS&THPT,TH&THCS&THPT"')
+            assert (check.type, check.formula1) == (
+                "list",
+                '"Mầm non,Tiểu học,THCS,THPT,TH&THCS,THCS&THPT,TH&THCS&THPT"',
+            )
         elif column.kind == "share":
             assert (check.type, check.operator, check.formula1, check.formula2) == (
                 "decimal",
