@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -39,8 +40,9 @@ def value_cell(verdict: Verdict, raw: dict[str, str], t: Translator) -> Any:
     if len(values) == 1:
         [(key, value)] = values.items()
         kind = COLUMN_BY_KEY[key].kind
-        if kind in ("count", "share") and isinstance(value, int | float) and value is not True:
-            return float(value)
+        numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+        if kind in ("count", "share") and numeric:
+            return float(value)  # type: ignore[arg-type]  # Excel stores doubles
         return plain_text(value_text(key, value, raw.get(key, ""), t))
     return plain_text(
         "; ".join(
@@ -89,7 +91,9 @@ def results_xlsx(
         raw = dict(school.raw)
         for number, verdict in enumerate(result.verdicts):
             column = first + 2 * number
-            status = sheet.cell(row=index, column=column, value=status_word(verdict.status, t))
+            status = sheet.cell(
+                row=index, column=column, value=status_word(verdict.status, t, verdict.reason)
+            )
             status.fill = PatternFill("solid", fgColor=FILLS[verdict.status])
             value = value_cell(verdict, raw, t)
             if value is not None:

@@ -326,7 +326,7 @@ def test_results_xlsx_one_row_per_school_status_words_and_values(
     assert sheet.cell(rows["TH01"], column["ioffice"]).value == "Chưa đạt"
     assert sheet.cell(rows["TH01"], column["ioffice"] + 1).value == 60
     assert sheet.cell(rows["08304007"], column["ioffice"]).value == "Đạt"
-    assert sheet.cell(rows["TH02"], column["ioffice"]).value == "Thiếu dữ liệu"
+    assert sheet.cell(rows["TH02"], column["ioffice"]).value == "Chưa nhập số liệu"  # blank
     assert sheet.cell(rows["MN01"], column["computer_lab"]).value == "Không áp dụng"
     hostile = sheet.cell(rows["MN01"], 2)
     assert str(hostile.value).startswith(SHOWN_NAME.strip()) and hostile.data_type == "s"
