@@ -87,4 +87,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Not supported: two units' results for one semester cannot fit the old key."""
-    raise NotImplementedError("revision 0003 (units) cannot be downgraded")
+    # Deliberate: the per-unit key cannot be folded back without losing other units' rows.
+    raise RuntimeError("revision 0003 (units) cannot be downgraded")
