@@ -38,7 +38,16 @@ class Column:
     kind: Kind
     required: bool
     header_en: str
+    # The school levels that must fill it (a criterion they are scored on reads it); empty for
+    # every level. A combined school fills a column when any of its levels does.
+    levels: tuple[str, ...] = ()
 
+    def applies_to(self, levels: tuple[str, ...]) -> bool:
+        """Whether a school of these levels must fill this column."""
+        return not self.levels or any(level in self.levels for level in levels)
+
+
+_TH_THCS = ("tieu_hoc", "thcs")
 
 # The intake form, in the order of the office's workbook.
 COLUMNS: tuple[Column, ...] = (
@@ -56,12 +65,25 @@ COLUMNS: tuple[Column, ...] = (
         True,
         "Share of documents via iOffice (%)",
     ),
-    Column("cashless_fees", "Thu phí không dùng tiền mặt", "yes_no", True, "Cashless fee payment"),
-    Column("computer_rooms", "Số phòng máy tính", "count", True, "Computer rooms"),
-    Column("computers", "Số máy tính cho học sinh", "count", True, "Computers for students"),
-    Column("e_gradebook", "Sổ điểm điện tử", "yes_no", True, "Electronic gradebook"),
-    Column("e_contact_book", "Sổ liên lạc điện tử", "yes_no", True, "Electronic contact book"),
-    Column("online_enrolment", "Tuyển sinh trực tuyến", "yes_no", True, "Online enrolment"),
+    Column(
+        "cashless_fees",
+        "Thu phí không dùng tiền mặt",
+        "yes_no",
+        True,
+        "Cashless fee payment",
+        ("mam_non", "thcs"),
+    ),
+    Column("computer_rooms", "Số phòng máy tính", "count", True, "Computer rooms", _TH_THCS),
+    Column(
+        "computers", "Số máy tính cho học sinh", "count", True, "Computers for students", _TH_THCS
+    ),
+    Column("e_gradebook", "Sổ điểm điện tử", "yes_no", True, "Electronic gradebook", _TH_THCS),
+    Column(
+        "e_contact_book", "Sổ liên lạc điện tử", "yes_no", True, "Electronic contact book", _TH_THCS
+    ),
+    Column(
+        "online_enrolment", "Tuyển sinh trực tuyến", "yes_no", True, "Online enrolment", _TH_THCS
+    ),
 )
 
 COLUMN_BY_KEY: Mapping[str, Column] = {c.key: c for c in COLUMNS}

@@ -129,6 +129,17 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def test_column_levels_are_those_of_the_criteria_reading_them(shipped: model.Rulebook) -> None:
+    """A column's `levels` (who must fill it: forms grey the rest) agree with the rulebook."""
+    for column in model.COLUMNS:
+        readers = [c for c in shipped.criteria if any(k.field == column.key for k in c.conditions)]
+        if not readers:
+            continue
+        levels = {level for criterion in readers for level in criterion.levels}
+        expected = set() if levels == set(model.LEVELS) else levels
+        assert set(column.levels) == expected, column.key
+
+
 def test_the_valid_example_loads(tmp_path: Path) -> None:
     rulebook = load_rulebook(write(tmp_path, VALID))
     assert rulebook.version == "test-1"
