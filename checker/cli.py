@@ -406,7 +406,8 @@ def run(
     INPUT is the office's table (XLSX, ODS or CSV), one row per school. Writes
     OUT/scorecards/<school_id>.pdf, OUT/summary.pdf, OUT/summary.docx (the report to finish
     in Word), OUT/results.csv, OUT/results.json, OUT/results.xlsx, OUT/data-quality.xlsx (and
-    .csv) and OUT/manifest.json, and records the semester in the
+    .csv), OUT/data-quality/<school_id>.xlsx for each school with data problems and
+    OUT/manifest.json, and records the semester in the
     history database. Exit 0 when the run completes (whatever the schools' results), 2 when
     the input cannot be used (nothing is written then).
 

@@ -39,6 +39,9 @@ LOCK_NAME = ".checker.lock"
 STAGING_PREFIX = ".checker-run-"
 MANIFEST_NAME = "manifest.json"
 SCORECARDS = "scorecards"
+DATA_QUALITY = "data-quality"  # one workbook per school with data problems
+# The subfolders a run writes files into (one level deep; nothing else is a folder of ours).
+OUTPUT_FOLDERS = (SCORECARDS, DATA_QUALITY)
 # Files the operating system drops into any folder a user browses: never ours, never touched.
 OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 LISTED_AT_MOST = 3
@@ -172,10 +175,10 @@ def survey(out_dir: Path, known: Mapping[str, set[str]]) -> Survey:
                 found.foreign.append(name)
         elif name == MANIFEST_NAME and manifest_outputs(entry) is not None:
             found.ours.add(name)
-        elif name == SCORECARDS and entry.is_dir():
-            for card in sorted(entry.iterdir()):
-                if card.name not in OS_LITTER or card.is_symlink():
-                    _sort_file(card, f"{SCORECARDS}/{card.name}", known, found)
+        elif name in OUTPUT_FOLDERS and entry.is_dir():
+            for inner in sorted(entry.iterdir()):
+                if inner.name not in OS_LITTER or inner.is_symlink():
+                    _sort_file(inner, f"{name}/{inner.name}", known, found)
         else:
             _sort_file(entry, name, known, found)
     return found
@@ -276,13 +279,22 @@ class Staging:
         """Move every staged output into the output folder (the manifest last), then remove
         the previous run's outputs this run did not write again."""
         names = sorted(self.written, key=lambda name: (name == MANIFEST_NAME, name))
+        folders = [self.out_dir / SCORECARDS] + [
+            self.out_dir / name
+            for name in OUTPUT_FOLDERS[1:]
+            if any(written.startswith(name + "/") for written in names)
+        ]
         try:
-            (self.out_dir / SCORECARDS).mkdir(exist_ok=True)
+            for folder in folders:
+                folder.mkdir(exist_ok=True)
             for name in names:
                 os.replace(self.folder / name, self.out_dir / name)
             for name in sorted(self.previous - set(self.written)):
                 (self.out_dir / name).unlink(missing_ok=True)
-            for folder in (self.out_dir / SCORECARDS, self.out_dir):
+            for name in OUTPUT_FOLDERS[1:]:  # emptied by this run (its schools fixed their data)
+                with contextlib.suppress(OSError):
+                    (self.out_dir / name).rmdir()
+            for folder in [*folders, self.out_dir]:
                 _sync_folder(folder)
         except OSError as error:
             raise OutputFailed(

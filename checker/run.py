@@ -46,7 +46,7 @@ from checker.history import (
 from checker.i18n import Translator, load_translator
 from checker.inputs import Inputs, IntakeOptions, load_inputs
 from checker.limits import DEFAULT_LIMITS, Limits
-from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
+from checker.model import COLUMNS, Intake, RawTable, Rejected, Rulebook, SchoolResult
 from checker.office import office_warnings
 from checker.outdir import Staging, claimed_output
 from checker.render import (
@@ -62,11 +62,13 @@ from checker.safe_text import plain_values
 from checker.semester import Semester
 from checker.validate import validate_table
 from checker.write import (
+    QualityFacts,
     json_bytes,
     quality_csv_parts,
     quality_xlsx,
     results_csv_parts,
     results_json_parts,
+    school_quality_files,
     scorecard_relpath,
     verdict_value,
 )
@@ -309,7 +311,15 @@ def run_checker(
         hashes["results.xlsx"] = staging.write(
             "results.xlsx", results_xlsx(results, rulebook, t, options.day)
         )
-        hashes.update(write_tables(staging, results, intake, semester, run_id, t, options.day))
+        quality = QualityFacts(
+            semester=semester,
+            input_name=input_name,
+            day=options.day,
+            columns=tuple(column.key for column in COLUMNS),  # the form's order
+            deadline=unit.deadline(options.day),
+            contact=unit.contact,
+        )
+        hashes.update(write_tables(staging, results, intake, run_id, t, quality))
 
         counts = {
             "rows_read": len(table.rows),
@@ -376,18 +386,22 @@ def write_tables(
     staging: Staging,
     results: Sequence[SchoolResult],
     intake: Intake,
-    semester: str,
     run_id: str,
     t: Translator,
-    day: dt.date,
+    quality: QualityFacts,
 ) -> dict[str, str]:
-    """results.csv/json and data-quality.xlsx/csv; returns their sha256 by name. The CSV and
-    JSON tables are streamed to their files (memory does not grow with the schools)."""
+    """results.csv/json, data-quality.xlsx/csv and each school's data-quality/<id>.xlsx;
+    returns their sha256 by name. The tables are streamed to their files (memory does not grow
+    with the schools)."""
     streamed = {
         "results.csv": results_csv_parts(results),
-        "results.json": results_json_parts(results, semester, run_id),
-        "data-quality.csv": quality_csv_parts(intake, t),
+        "results.json": results_json_parts(results, quality.semester, run_id),
+        "data-quality.csv": quality_csv_parts(intake, t, quality.columns),
     }
     hashes = {name: staging.write_parts(name, parts) for name, parts in streamed.items()}
-    hashes["data-quality.xlsx"] = staging.write("data-quality.xlsx", quality_xlsx(intake, t, day))
+    hashes["data-quality.xlsx"] = staging.write(
+        "data-quality.xlsx", quality_xlsx(intake, t, quality)
+    )
+    for relative, data in school_quality_files(intake, t, quality):
+        hashes[relative] = staging.write(relative, data)
     return hashes

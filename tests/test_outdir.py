@@ -65,9 +65,26 @@ def test_a_rerun_replaces_the_previous_outputs_and_drops_those_gone(previous_run
     )
 
 
+def test_a_school_s_data_quality_file_goes_when_its_data_is_fixed(previous_run: Path) -> None:
+    run_into(
+        previous_run, {**FIRST, "data-quality/A1.xlsx": b"PK-a1", "data-quality/A2.xlsx": b"PK"}
+    )
+    assert (previous_run / "data-quality" / "A1.xlsx").read_bytes() == b"PK-a1"
+    run_into(previous_run, {**FIRST, "data-quality/A2.xlsx": b"PK-a2"})  # A1 fixed its figures
+    assert listing(previous_run / "data-quality") == ["A2.xlsx"]
+    run_into(previous_run, FIRST)  # every school fixed: no folder left behind
+    assert listing(previous_run) == listing_of_first_run()
+
+
+def listing_of_first_run() -> list[str]:
+    """What the first run of FIRST leaves in its output folder."""
+    return ["manifest.json", "results.csv", "scorecards", "scorecards/A1.pdf", "scorecards/A2.pdf"]
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [
+        ("data-quality/notes.txt", b"the office's own notes"),
         ("results.csv", b"an input the office saved here"),  # same name as an output, not ours
         ("bang_so_lieu.xlsx", b"PK"),
         ("scorecards/notes.txt", b"notes"),
@@ -77,6 +94,7 @@ def test_a_rerun_replaces_the_previous_outputs_and_drops_those_gone(previous_run
 def test_a_folder_with_files_checker_did_not_write_is_refused(
     previous_run: Path, name: str, content: bytes
 ) -> None:
+    (previous_run / name).parent.mkdir(exist_ok=True)
     (previous_run / name).write_bytes(content)
     before = {p: p.read_bytes() for p in previous_run.rglob("*") if p.is_file()}
     with pytest.raises(OutputRefused) as caught:

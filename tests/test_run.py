@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from conftest import DATED_QUIET, PROJECT, SAMPLE, pdf_pages, pdf_text, run_checker, run_semester
+from openpyxl import load_workbook
 
 GOLDEN = PROJECT / "tests" / "golden" / "runs" / "sample_2026-2027_HK1.csv"
 
@@ -85,10 +86,35 @@ def test_manifest_hashes_match_the_files(sample_run: Path) -> None:
         manifest["counts"]["rows_read"]
         == manifest["counts"]["scorecards"] + manifest["counts"]["rejected"]
     )
-    # 45 scorecards, summary.pdf/.docx, results.csv/.json/.xlsx, data-quality.xlsx/.csv
-    assert len(manifest["outputs"]) == 45 + 7
+    # 45 scorecards, summary.pdf/.docx, results.csv/.json/.xlsx, data-quality.xlsx/.csv, and
+    # a data-quality workbook per school with problems
+    per_school = sorted(p.relative_to(out).as_posix() for p in (out / "data-quality").iterdir())
+    assert per_school
+    assert len(manifest["outputs"]) == 45 + 7 + len(per_school)
+    assert set(per_school) <= set(manifest["outputs"])
     for name, digest in manifest["outputs"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_a_data_quality_workbook_for_each_school_with_problems_and_none_for_the_others(
+    sample_run: Path,
+) -> None:
+    out = sample_run / "out-3"
+    with (out / "data-quality.csv").open(encoding="utf-8-sig") as handle:
+        problems = list(csv.reader(handle))[1:]
+    with_problems = {row[0] for row in problems}
+    assert 0 < len(with_problems) < 45
+    files = {p.stem for p in (out / "data-quality").iterdir()}
+    assert files == with_problems
+    for school_id in sorted(with_problems):
+        sheet = load_workbook(out / "data-quality" / f"{school_id}.xlsx").worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert school_id in str(rows[0][0])
+        assert "Trần Thị Bích" in " ".join(str(r[0]) for r in rows[:5])  # office.toml's contact
+        assert "29/12/2026" in " ".join(str(r[0]) for r in rows[:5])  # 30 days after the run
+        header = next(n for n, r in enumerate(rows) if r[0] == "Cột")
+        expected = [(r[3], r[4]) for r in problems if r[0] == school_id]
+        assert [(r[0], r[1] or "") for r in rows[header + 1 :]] == expected
 
 
 def test_last_semester_scorecards_show_progress(sample_run: Path) -> None:

@@ -24,10 +24,11 @@ from checker.history_cli import school_csv, school_table, trend_rows, trend_tabl
 from checker.i18n import load_translator
 from checker.intake_form import write_intake_template
 from checker.model import Intake, Problem, RawTable
+from checker.office import Contact
 from checker.outfiles import pinned_zip, write_atomic
-from checker.safe_text import plain_text, spreadsheet_field, terminal_text
+from checker.safe_text import looks_like_formula, plain_text, spreadsheet_field, terminal_text
 from checker.semester import parse_semester
-from checker.write import csv_bytes, quality_xlsx
+from checker.write import QualityFacts, csv_bytes, quality_xlsx, school_quality_files
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/x","x")',
@@ -77,6 +78,9 @@ def test_csv_fields_are_quoted_prefixed_and_read_back_whole() -> None:
     assert all(line.startswith('"') for line in data.splitlines())  # ';' cannot split a field
 
 
+NO_CONTACT = Contact("", "", "")
+
+
 def hostile_intake(tmp_path: Path) -> Intake:
     problems = tuple(
         Problem(row, f"id{row}", text, "computers", text, "not_a_number")
@@ -86,13 +90,14 @@ def hostile_intake(tmp_path: Path) -> Intake:
 
 
 def test_data_quality_workbook_has_no_formula_and_no_control_character(tmp_path: Path) -> None:
-    data = quality_xlsx(hostile_intake(tmp_path), load_translator("vi"), dt.date(2026, 11, 29))
+    facts = QualityFacts("2026-2027/HK1", "in.csv", dt.date(2026, 11, 29), (), None, NO_CONTACT)
+    data = quality_xlsx(hostile_intake(tmp_path), load_translator("vi"), facts)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
         for name in sheets:
             assert not re.search(rb"<f[ >]", archive.read(name)), f"a formula in {name}"
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
-    rows = list(sheet.iter_rows(min_row=2))
+    rows = list(sheet.iter_rows(min_row=3))  # under the title and the header
     assert len(rows) == len(HOSTILE)
     for row, text in zip(rows, HOSTILE, strict=True):
         name_cell, value = row[1], row[4]
@@ -100,6 +105,26 @@ def test_data_quality_workbook_has_no_formula_and_no_control_character(tmp_path:
         assert value.value == plain_text(text)  # the text kept, only controls dropped
         assert isinstance(value.value, str) and not CONTROL.search(value.value)
         assert value.quotePrefix == bool(FORMULA_START.match(plain_text(text)))
+
+
+def test_each_school_s_data_quality_workbook_has_no_formula_and_no_control_character(
+    tmp_path: Path,
+) -> None:
+    facts = QualityFacts("2026-2027/HK1", "in.csv", dt.date(2026, 11, 29), (), None, NO_CONTACT)
+    files = dict(school_quality_files(hostile_intake(tmp_path), load_translator("vi"), facts))
+    assert len(files) == len(HOSTILE)  # one school per hostile text
+    for (relative, data), text in zip(files.items(), HOSTILE, strict=True):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                content = archive.read(name)
+                assert not re.search(rb"<f[ >]", content), f"a formula in {relative}: {name}"
+                assert not CONTROL.search(content.decode("utf-8", "replace")), name
+        sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+        cells = {cell.value: cell for row in sheet.iter_rows() for cell in row if cell.value}
+        value = cells[plain_text(text)]  # the value as typed, only controls dropped
+        assert value.data_type == "s"
+        assert value.quotePrefix == looks_like_formula(plain_text(text))
+        assert any(plain_text(text) in str(v) for v in cells if v != plain_text(text))  # name
 
 
 def test_history_prints_names_literally_without_markup_or_escapes() -> None:

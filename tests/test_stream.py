@@ -12,7 +12,7 @@ from conftest import SAMPLE, school, write_csv
 from checker.evaluate import evaluate, load_rulebook
 from checker.i18n import load_translator
 from checker.load import load_table
-from checker.model import Intake, SchoolResult
+from checker.model import COLUMNS, Intake, SchoolResult
 from checker.outfiles import write_atomic_parts
 from checker.paths import DEFAULT_RULEBOOK
 from checker.validate import validate_table
@@ -27,6 +27,8 @@ from checker.write import (
     results_json_parts,
     results_payload,
 )
+
+FORM = tuple(column.key for column in COLUMNS)  # the form's column order
 
 
 def checked(path: Path) -> tuple[Intake, list[SchoolResult]]:
@@ -51,7 +53,7 @@ def test_streamed_tables_are_the_tables_built_whole(
     assert b"".join(results_csv_parts(results, batch)) == whole_csv
     whole_json = json_bytes(results_payload(results, "2025-2026/HK1", "abc123"))
     assert b"".join(results_json_parts(results, "2025-2026/HK1", "abc123", batch)) == whole_json
-    assert b"".join(quality_csv_parts(intake, t, batch)) == quality_csv(intake, t)
+    assert b"".join(quality_csv_parts(intake, t, FORM, batch)) == quality_csv(intake, t, FORM)
 
 
 def test_streamed_tables_keep_hostile_text_inert_and_empty_tables_whole(tmp_path: Path) -> None:
@@ -66,7 +68,7 @@ def test_streamed_tables_keep_hostile_text_inert_and_empty_tables_whole(tmp_path
     assert b"".join(results_json_parts(results, "s", "r", 2)) == json_bytes(
         results_payload(results, "s", "r")
     )
-    assert b"".join(quality_csv_parts(intake, t, 1)) == quality_csv(intake, t)
+    assert b"".join(quality_csv_parts(intake, t, FORM, 1)) == quality_csv(intake, t, FORM)
     assert b"".join(results_json_parts([], "s", "r")) == json_bytes(results_payload([], "s", "r"))
     assert b"".join(results_csv_parts([])) == csv_bytes(RESULT_FIELDS, [])
 
