@@ -726,6 +726,121 @@ def sign(out_dir: Path, p12: Path, lang: str, target_dir: Path | None) -> None:
     )
 
 
+def roster_option(command: Decorated) -> Decorated:
+    """The --roster option of the semester round-trip commands (forms, collect, send)."""
+    return click.option(
+        "--roster",
+        "roster_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="The unit's list of schools (XLSX, ODS or CSV) [default: roster in the office "
+        "settings].",
+    )(command)
+
+
+def office_option(command: Decorated) -> Decorated:
+    """The --office option of the commands that read the office settings but do not run."""
+    return click.option(
+        "--office",
+        "office_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Issuing office settings TOML (default: office.toml in this folder if there is "
+        "one, else the example shipped with checker).",
+    )(command)
+
+
+def load_roster_or_fail(roster_file: Path | None, office_path: Path | None, lang: str) -> Any:
+    """The roster `--roster` or the office settings name, checked; exit 2 with one sentence
+    when there is none or it cannot be used."""
+    from checker.model import InputError
+    from checker.office import read_office
+    from checker.roster import load_roster, roster_path
+    from checker.workdir import run_settings as settings_in
+
+    office = settings_in(Path.cwd(), None, office_path).office_path
+    try:
+        read_office(office, lang)
+        return load_roster(roster_path(roster_file, office))
+    except InputError as error:
+        fail(error_text(error, lang))
+
+
+def progress_bar(quiet: bool) -> Any:
+    """The progress bar of the long commands (rich), shown on a terminal unless --quiet."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        disable=quiet or not sys.stderr.isatty(),
+        transient=True,
+    )
+
+
+@cli.command()
+@roster_option
+@click.option(
+    "--semester",
+    required=True,
+    callback=check_semester,
+    help="The semester the forms are for, e.g. 2026-2027/HK1.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder for the forms (created if needed).",
+)
+@lang_option("the forms' notes and instructions")
+@office_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def forms(
+    roster_file: Path | None,
+    semester: Any,
+    out_dir: Path,
+    lang: str,
+    office_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Write one intake form per school of the roster, to send to the schools.
+
+    Each form (OUT/<id>_<school name>.xlsx) names the semester in its title, has the school's
+    id, name, level and commune filled in and locked, greys and locks the columns the school's
+    level does not fill, and ends with a date line and the principal's signature block. A
+    returned form runs through `checker collect` (or `checker run`) as it is.
+
+    \b
+    Example:
+        checker forms --roster sample_data/roster.csv --semester 2026-2027/HK1 --out phieu
+    """
+    from checker.forms import write_forms
+    from checker.i18n import load_translator
+
+    roster = load_roster_or_fail(roster_file, office_path, lang)
+    t = load_translator(lang)
+    written = 0
+    try:
+        with progress_bar(quiet) as bar:
+            task = bar.add_task(t.gettext("Forms"), total=len(roster.schools))
+            for _path in write_forms(roster, semester, out_dir, t):
+                written += 1
+                bar.update(task, completed=written)
+    except OSError as error:  # a read-only or full folder, a file where the folder should be
+        target = error.filename or out_dir
+        fail(
+            t.gettext("Error: ")
+            + t.gettext("%(path)s cannot be written (%(reason)s).")
+            % {"path": target, "reason": error.strerror or error}
+        )
+    click.echo(
+        t.gettext("Wrote %(count)s forms into %(path)s.")
+        % {"count": written, "path": terminal_text(out_dir)}
+    )
+
+
 def main() -> None:
     """Entry point of the `checker` command."""
     cli(prog_name="checker")

@@ -152,6 +152,19 @@ def load_table(
     )
 
 
+def read_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
+    """Every sheet of the spreadsheet `path` (a CSV is one sheet), cells as typed, read within
+    `limits`: for files other than the intake table (a roster, a returned form's footer).
+    Raises LoadError as load_table does for a file that cannot be read."""
+    file = path.name
+    data = files.read_regular_file(path, limits.file_bytes())
+    if not data.strip():
+        raise LoadError(MSG_EMPTY, {"file": file})
+    kind = _sniff_format(data, path)
+    with _parse_errors(file):
+        return _read_sheets(data, kind, file, Budget(limits, file))
+
+
 # --- Reading the bytes and telling the format -------------------------------------------------
 
 

@@ -106,7 +106,9 @@ _PHONE = re.compile(r"[0-9+(). -]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
-TOP_KEYS = ("unit_id", "kind", "signer", "document", "contact", *LANGUAGES)
+# "roster" and [smtp] are read by checker.roster and checker.send (`checker forms`, `collect`,
+# `send`); they are only allowed here.
+TOP_KEYS = ("unit_id", "kind", "signer", "document", "contact", "roster", "smtp", *LANGUAGES)
 SIGNER_KEYS = ("name", "prefix")
 DOCUMENT_KEYS = ("notice_symbol", "report_symbol", "remediation_deadline", "remediation_days")
 CONTACT_KEYS = ("name", "phone", "email")

@@ -44,14 +44,18 @@ def letter_of(key: str) -> str:
     return openpyxl.utils.get_column_letter(position + 1)
 
 
-def test_template_has_the_vietnamese_headers_with_english_comments(template: Path) -> None:
+def test_template_has_the_vietnamese_headers_with_vietnamese_notes(template: Path) -> None:
     sheet = openpyxl.load_workbook(template).worksheets[0]
 
     headers = [cell.value for cell in sheet[1]]
 
     assert headers == [c.header_vi for c in COLUMNS]
-    assert sheet["A1"].comment is not None
-    assert sheet["A1"].comment.text == "School ID (school_id)"
+    vi = load_translator("vi")
+    for position, column in enumerate(COLUMNS, start=1):
+        note = sheet.cell(row=1, column=position).comment
+        assert note is not None
+        assert note.text == vi.gettext(COLUMN_HELP[column.key])
+        assert column.header_en not in note.text  # no English in the Vietnamese form
     assert sheet.freeze_panes == "C2"
     assert sheet["A2"].number_format == "@"
     assert sheet[f"A{LAST_ROW}"].number_format == "@"
@@ -115,13 +119,46 @@ def test_template_has_an_instruction_line_per_column(tmp_path: Path) -> None:
     assert workbook.sheetnames == ["«Schools»", "«Instructions»"]
     helper = workbook.worksheets[1]
     texts = [[cell.value for cell in row] for row in helper.iter_rows()]
-    lines = {row[0]: row[2] for row in texts if row[0] and row[2]}
+    lines = {row[0]: row[1] for row in texts if row[0] and row[1]}
     for column in COLUMNS:
-        assert lines[column.header_vi] == "«" + COLUMN_HELP[column.key] + "»"
+        assert str(lines[column.header_vi]).startswith("«" + COLUMN_HELP[column.key] + "»")
     table = workbook.worksheets[0]
     check = validations_by_column(table)[letter_of("level")][0]
     assert check.error.startswith("«") and check.prompt.startswith("«")
     assert [cell.value for cell in table[1]] == [c.header_vi for c in COLUMNS]
+
+
+def test_the_header_row_is_protected_and_the_rows_below_are_free(template: Path) -> None:
+    sheet = openpyxl.load_workbook(template).worksheets[0]
+
+    assert sheet.protection.sheet
+    assert all(cell.protection.locked for cell in sheet[1])
+    assert not any(cell.protection.locked for cell in sheet[2])
+    assert not sheet.cell(row=LAST_ROW, column=len(COLUMNS)).protection.locked
+
+
+def test_instructions_print_on_one_page_and_say_which_levels_fill_a_column(
+    template: Path,
+) -> None:
+    helper = openpyxl.load_workbook(template).worksheets[1]
+
+    assert helper.sheet_properties.pageSetUpPr is not None
+    assert helper.sheet_properties.pageSetUpPr.fitToPage
+    assert (helper.page_setup.fitToWidth, helper.page_setup.fitToHeight) == (1, 1)
+    assert helper.print_area is not None
+    # Long lines are wrapped in cells tall enough for them, never spilling over the next.
+    merged = {str(r) for r in helper.merged_cells.ranges}
+    for row in helper.iter_rows(min_row=3, max_row=8):
+        if row[0].value:
+            assert f"A{row[0].row}:B{row[0].row}" in merged
+            assert row[0].alignment.wrap_text
+            assert helper.row_dimensions[row[0].row].height >= 15
+    lines = {row[0].value: row[1].value for row in helper.iter_rows() if row[0].value}
+    assert "Tiểu học, Trung học cơ sở" in str(lines["Số phòng máy tính"])
+    assert "Tiểu học" not in str(lines["Website"])
+    assert not any(
+        "English name" in str(v) or "School ID" in str(v) for v in [*lines, *lines.values()]
+    )
 
 
 def test_english_template_keeps_the_vietnamese_headers(tmp_path: Path) -> None:
