@@ -382,6 +382,14 @@ def check_limits(_ctx: click.Context, _param: click.Parameter, value: tuple[str,
     help="How many of the weakest schools of each level the summary names as needing attention.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary lines.")
+@click.option(
+    "--roster",
+    "roster_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="When INPUT is a folder of returned forms: the list of schools expected "
+    "[default: roster in the office settings, if any].",
+)
 def run(
     input_path: Path,
     semester: Any,
@@ -400,10 +408,12 @@ def run(
     report_number: int | None,
     attention: int,
     quiet: bool,
+    roster_file: Path | None,
 ) -> None:
     """Check one semester's school table and write scorecards, summary and results.
 
-    INPUT is the office's table (XLSX, ODS or CSV), one row per school. Writes
+    INPUT is the office's table (XLSX, ODS or CSV), one row per school, or a folder of the
+    schools' returned forms, collected first as `checker collect` does. Writes
     OUT/scorecards/<school_id>.pdf, OUT/summary.pdf, OUT/summary.docx (the report to finish
     in Word), OUT/results.csv, OUT/results.json, OUT/results.xlsx, OUT/data-quality.xlsx (and
     .csv), OUT/data-quality/<school_id>.xlsx for each school with data problems and
@@ -419,6 +429,8 @@ def run(
     from checker.inputs import IntakeOptions
 
     settings = run_settings(rules_path, office_path, lang)
+    if input_path.is_dir():  # a folder of returned forms: merged first (checker collect)
+        input_path = collected_table(input_path, semester, roster_file, office_path, lang, quiet)
     if scheduler and (workers or force_workers):
         raise click.UsageError("--workers is for rendering here; with --scheduler, drop it.")
     intake = IntakeOptions(limits, sheet, semester)
@@ -839,6 +851,333 @@ def forms(
         t.gettext("Wrote %(count)s forms into %(path)s.")
         % {"count": written, "path": terminal_text(out_dir)}
     )
+
+
+def collect_returns(
+    folder: Path,
+    semester: Any,
+    roster: Any,
+    lang: str,
+    latest: bool,
+    quiet: bool,
+    skip: tuple[Path, ...] = (),
+) -> Any:
+    """Collect the returns in `folder` with a progress bar, print what the office must act on,
+    and exit 2 when nothing usable was found (checker.collect)."""
+    from checker.collect import MSG_NOTHING, OUTCOME_WORDS, OUTCOMES, collect
+    from checker.i18n import load_translator
+
+    t = load_translator(lang)
+    if not folder.is_dir():
+        fail(t.gettext("Error: ") + t.gettext("{file} is not a folder.").format(file=folder))
+    with progress_bar(quiet) as bar:
+        task = bar.add_task(t.gettext("Returned files"), total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        collection = collect(folder, semester, roster, t, latest, skip, on_progress=advance)
+    for entry in collection.entries:
+        if entry.outcome == "taken" and not entry.note:
+            continue
+        what = " ".join(filter(None, (entry.school_id, entry.school_name, entry.file)))
+        if entry.outcome == "not_returned" and entry.school is not None:
+            what += " — " + ", ".join(filter(None, (entry.school.principal, entry.school.phone)))
+        note = f": {entry.note}" if entry.note else ""
+        click.echo(terminal_text(f"  {t.gettext(OUTCOME_WORDS[entry.outcome])}: {what}{note}"))
+    counts = "; ".join(f"{t.gettext(OUTCOME_WORDS[o])}: {collection.count(o)}" for o in OUTCOMES)
+    click.echo(terminal_text(counts))
+    if not collection.rows:
+        fail(
+            t.gettext("Error: ")
+            + t.gettext(MSG_NOTHING).format(folder=folder, files=collection.files)
+        )
+    return collection
+
+
+@cli.command()
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.option(
+    "--semester",
+    required=True,
+    callback=check_semester,
+    help="The semester the returns are for, e.g. 2026-2027/HK1.",
+)
+@roster_option
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The merged table to write (.xlsx); collect-report.xlsx is written beside it.",
+)
+@click.option(
+    "--latest",
+    is_flag=True,
+    help="For a school that returned twice, take the form dated last (else neither is taken).",
+)
+@lang_option("the report and messages")
+@office_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def collect(
+    folder: Path,
+    semester: Any,
+    roster_file: Path | None,
+    out_path: Path,
+    latest: bool,
+    lang: str,
+    office_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Merge the schools' returned forms into one table for `checker run`.
+
+    Reads every file in DIR (XLSX, ODS, CSV; the forms of `checker forms` or a school's own
+    sheet with the right headers) and writes OUT (one row per school, with the file it came
+    from) and collect-report.xlsx beside it: schools returned, not returned (with principal
+    and phone), returned twice (neither taken unless --latest), for the wrong semester, not on
+    the roster, blank, and unreadable files, each with the reason. The roster is optional
+    without one in the office settings; with it, unknown and missing schools are named.
+    Exit 2 only when nothing usable was found (nothing is written then).
+
+    \b
+    Example:
+        checker collect tra-ve/ --semester 2026-2027/HK1 --roster sample_data/roster.csv \\
+            --out hk1.xlsx
+        checker run hk1.xlsx --semester 2026-2027/HK1
+    """
+    from checker.collect import REPORT_NAME, report_xlsx, table_xlsx
+    from checker.i18n import load_translator
+    from checker.outfiles import write_atomic
+
+    t = load_translator(lang)
+    if out_path.suffix.lower() != ".xlsx":
+        fail(
+            t.gettext("Error: ")
+            + t.gettext("{file}: the table is an .xlsx file.").format(file=out_path.name)
+        )
+    roster = optional_roster(roster_file, office_path, lang)
+    report_path = out_path.with_name(REPORT_NAME)
+    collection = collect_returns(
+        folder, semester, roster, lang, latest, quiet, (out_path, report_path)
+    )
+    day = dt.date.today()
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out_path, table_xlsx(collection, semester, t, day=day))
+        write_atomic(report_path, report_xlsx(collection, semester, t, day))
+    except OSError as error:
+        target = error.filename or out_path
+        fail(
+            t.gettext("Error: ")
+            + t.gettext("%(path)s cannot be written (%(reason)s).")
+            % {"path": target, "reason": error.strerror or error}
+        )
+    click.echo(
+        t.gettext("Table: %(table)s (%(rows)s schools); report: %(report)s.")
+        % {
+            "table": terminal_text(out_path),
+            "rows": len(collection.rows),
+            "report": terminal_text(report_path),
+        }
+    )
+
+
+def optional_roster(roster_file: Path | None, office_path: Path | None, lang: str) -> Any:
+    """The roster `--roster` or the office settings name, or None when neither names one."""
+    from checker.model import InputError
+    from checker.roster import roster_setting
+    from checker.workdir import run_settings as settings_in
+
+    if roster_file is None:
+        office = settings_in(Path.cwd(), None, office_path).office_path
+        try:
+            if roster_setting(office) is None:
+                return None
+        except (OSError, ValueError, InputError):
+            pass  # load_roster_or_fail says what is wrong with the settings
+    return load_roster_or_fail(roster_file, office_path, lang)
+
+
+def collected_table(
+    folder: Path,
+    semester: Any,
+    roster_file: Path | None,
+    office_path: Path | None,
+    lang: str,
+    quiet: bool,
+) -> Path:
+    """`checker run DIR`: the returns in DIR collected into a table in a temporary folder
+    (removed when the command ends), named after DIR for the history. Its bytes depend only on
+    the returns, so running the same folder again is the same input."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from checker.collect import table_xlsx
+    from checker.i18n import load_translator
+    from checker.outfiles import write_atomic
+
+    roster = optional_roster(roster_file, office_path, lang)
+    collection = collect_returns(folder, semester, roster, lang, False, quiet)
+    temporary = Path(tempfile.mkdtemp(prefix="checker-collect-"))
+    atexit.register(shutil.rmtree, temporary, True)
+    table = temporary / f"{folder.resolve().name or 'returns'}.xlsx"
+    fixed_day = dt.date(1980, 1, 1)  # no date inside: the same returns give the same bytes
+    write_atomic(table, table_xlsx(collection, semester, load_translator(lang), day=fixed_day))
+    return table
+
+
+@cli.command()
+@click.argument("out_dir", metavar="OUT_DIR", type=click.Path(path_type=Path, file_okay=False))
+@roster_option
+@click.option("--yes", is_flag=True, help="Send (without it: a dry run listing who gets what).")
+@click.option(
+    "--template",
+    "template_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The office's own e-mail template (default: the one shipped with checker).",
+)
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The send log (default: OUT_DIR-send-log.csv beside OUT_DIR).",
+)
+@lang_option("the e-mails and messages")
+@office_option
+def send(
+    out_dir: Path,
+    roster_file: Path | None,
+    yes: bool,
+    template_path: Path | None,
+    log_path: Path | None,
+    lang: str,
+    office_path: Path | None,
+) -> None:
+    """E-mail each principal their scorecard (and data-quality file, if any).
+
+    One message per school of the roster with a scorecard in OUT_DIR, through the office's
+    mail server ([smtp] in office.toml: host, port, starttls, sender, user). Without --yes,
+    a dry run: who would get what, and the schools without an e-mail address. The password is
+    read from $CHECKER_SMTP_PASSWORD, or asked for. A message refused is reported and the rest
+    go on; the log (OUT_DIR-send-log.csv) records each message, and sending again skips what
+    was delivered. Exit 1 when a message could not be sent, 2 when nothing can be sent.
+
+    \b
+    Example:
+        checker send out/2026-2027_HK1 --roster sample_data/roster.csv
+        checker send out/2026-2027_HK1 --roster sample_data/roster.csv --yes
+    """
+    from checker.context import semester_text
+    from checker.i18n import load_translator
+    from checker.model import InputError
+    from checker.office import read_office
+    from checker.send import (
+        attachment_names,
+        compose_all,
+        connect,
+        email_environment,
+        has_smtp,
+        load_template,
+        log_path_for,
+        plan_messages,
+        read_password,
+        send_all,
+        smtp_settings,
+    )
+    from checker.workdir import run_settings as settings_in
+
+    t = load_translator(lang)
+    roster = load_roster_or_fail(roster_file, office_path, lang)
+    office_file = settings_in(Path.cwd(), None, office_path).office_path
+    log = log_path or log_path_for(out_dir)
+    try:
+        office = read_office(office_file, lang).texts
+        # A dry run works before the mail server is set up; sending needs it.
+        settings = smtp_settings(office_file) if yes or has_smtp(office_file) else None
+        plan = plan_messages(out_dir, roster, log)
+        template = load_template(email_environment(t), template_path)
+        words = semester_text(plan.semester, t) if plan.semester else ""
+        prepared = compose_all(plan, template, settings, office, words) if settings else []
+    except InputError as error:
+        fail(error_text(error, lang))
+    for message in plan.messages:
+        click.echo(
+            terminal_text(
+                f"{message.school.school_id} {message.school.name} → {message.school.email}: "
+                + ", ".join(attachment_names(message))
+            )
+        )
+    for school in plan.no_email:
+        click.echo(
+            terminal_text(
+                t.gettext("No e-mail address: %(school)s (%(phone)s)")
+                % {"school": f"{school.school_id} {school.name}", "phone": school.phone or "—"}
+            )
+        )
+    for school in plan.no_scorecard:
+        click.echo(
+            terminal_text(
+                t.gettext("No scorecard in this run: %(school)s")
+                % {"school": f"{school.school_id} {school.name}"}
+            )
+        )
+    if plan.delivered:
+        click.echo(
+            t.gettext("Already delivered, skipped: %(count)s (see %(log)s).")
+            % {"count": len(plan.delivered), "log": terminal_text(log)}
+        )
+    if not yes:
+        click.echo(
+            t.gettext("Dry run: %(count)s messages would be sent; nothing was sent (--yes sends).")
+            % {"count": len(plan.messages)}
+        )
+        return
+    if not plan.messages or settings is None:
+        click.echo(t.gettext("Nothing to send."))
+        return
+    password = ""
+    if settings.user:
+        password = read_password(
+            dict(os.environ),
+            lambda: click.prompt(
+                t.gettext("Password of the mail account"), hide_input=True, err=True
+            ),
+        )
+    try:
+        session = connect(settings, password)
+    except InputError as error:
+        fail(error_text(error, lang))
+    failed = 0
+    try:
+        for outcome in send_all(prepared, settings.sender, session, log):
+            school = outcome.message.school
+            if outcome.sent:
+                click.echo(terminal_text(t.gettext("Sent: %(to)s") % {"to": school.email}))
+            else:
+                failed += 1
+                click.echo(
+                    terminal_text(
+                        t.gettext("Not sent: %(to)s (%(answer)s)")
+                        % {"to": school.email, "answer": outcome.answer}
+                    ),
+                    err=True,
+                )
+    finally:
+        with contextlib.suppress(Exception):
+            session.quit()
+    click.echo(
+        t.gettext("Sent %(sent)s of %(count)s messages; log: %(log)s.")
+        % {
+            "sent": len(plan.messages) - failed,
+            "count": len(plan.messages),
+            "log": terminal_text(log),
+        }
+    )
+    if failed:
+        sys.exit(EXIT_STORE_FAILED)
 
 
 def main() -> None:

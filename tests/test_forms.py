@@ -228,3 +228,9 @@ def test_forms_command_writes_one_form_per_school(tmp_path: Path, monkeypatch) -
     assert form_file_name(load_roster(roster).schools[0]) in {
         p.name for p in (tmp_path / "phieu").iterdir()
     }
+
+
+def test_forms_help_has_an_example() -> None:
+    result = CliRunner().invoke(cli, ["forms", "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and "checker forms" in result.output
