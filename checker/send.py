@@ -43,7 +43,7 @@ from checker import paths
 from checker.files import FileError, read_regular_file
 from checker.i18n import N_, Translator
 from checker.roster import Roster, RosterSchool
-from checker.write import scorecard_relpath
+from checker.write import school_quality_relpath, scorecard_relpath
 
 PASSWORD_VARIABLE = "CHECKER_SMTP_PASSWORD"
 TEMPLATE_NAME = "email.txt"
@@ -198,7 +198,7 @@ def plan_messages(out_dir: Path, roster: Roster, log: Path) -> Plan:
         if not school.email:
             no_email.append(school)
             continue
-        quality = out_dir / "data-quality" / f"{school.school_id}.xlsx"
+        quality = out_dir / school_quality_relpath(school.school_id)
         files = (scorecard, quality) if quality.is_file() else (scorecard,)
         hashes = tuple(hashlib.sha256(path.read_bytes()).hexdigest() for path in files)
         message = Message(school, files, hashes)
