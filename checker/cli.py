@@ -808,6 +808,14 @@ def progress_bar(quiet: bool) -> Any:
 )
 @lang_option("the forms' notes and instructions")
 @office_option
+@click.option(
+    "--prefill-from-history",
+    "prefill",
+    is_flag=True,
+    help="Fill in each school's figures of the semester before (from the history database), "
+    "for the school to confirm or correct.",
+)
+@db_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def forms(
     roster_file: Path | None,
@@ -815,6 +823,8 @@ def forms(
     out_dir: Path,
     lang: str,
     office_path: Path | None,
+    prefill: bool,
+    db: str | None,
     quiet: bool,
 ) -> None:
     """Write one intake form per school of the roster, to send to the schools.
@@ -833,11 +843,12 @@ def forms(
 
     roster = load_roster_or_fail(roster_file, office_path, lang)
     t = load_translator(lang)
+    previous = last_semester_figures(semester, office_path, db, lang) if prefill else None
     written = 0
     try:
         with progress_bar(quiet) as bar:
             task = bar.add_task(t.gettext("Forms"), total=len(roster.schools))
-            for _path in write_forms(roster, semester, out_dir, t):
+            for _path in write_forms(roster, semester, out_dir, t, previous=previous):
                 written += 1
                 bar.update(task, completed=written)
     except OSError as error:  # a read-only or full folder, a file where the folder should be
@@ -851,6 +862,47 @@ def forms(
         t.gettext("Wrote %(count)s forms into %(path)s.")
         % {"count": written, "path": terminal_text(out_dir)}
     )
+
+
+def last_semester_figures(
+    semester: Any, office_path: Path | None, db: str | None, lang: str
+) -> Any:
+    """The figures recorded in the history for the semester before `semester` (forms.Previous),
+    or None (said on the terminal) when none is recorded; exit 2 when there is no history and
+    1 when it cannot be read."""
+    from sqlalchemy.exc import ArgumentError
+
+    from checker.evaluate import load_rulebook
+    from checker.forms import previous_figures
+    from checker.history import StoreError, database_url, open_store, sqlite_file
+    from checker.i18n import load_translator
+    from checker.model import InputError
+    from checker.office import read_office
+
+    t = load_translator(lang)
+    settings = run_settings(None, office_path, lang)
+    url = database_url(db, os.environ)
+    try:
+        local = sqlite_file(url)
+    except ArgumentError:  # not a URL: open_store says so in one sentence
+        local = None
+    if local is not None and not local.is_file():
+        fail(t.gettext("Error: ") + t.gettext("No history database at {path}.").format(path=local))
+    try:
+        unit_id = read_office(settings.office_path, lang).unit_id
+        rulebook = load_rulebook(settings.rules_path)
+        previous = previous_figures(open_store(url, unit_id), unit_id, semester, rulebook, t)
+    except StoreError as error:
+        click.echo(terminal_text(error_text(error, lang)), err=True)
+        sys.exit(EXIT_STORE_FAILED)
+    except InputError as error:
+        fail(error_text(error, lang))
+    if previous is None:
+        click.echo(
+            t.gettext("No semester before %(semester)s is recorded: nothing to pre-fill.")
+            % {"semester": semester}
+        )
+    return previous
 
 
 def collect_returns(

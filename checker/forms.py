@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -27,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from checker import model
 from checker.i18n import N_, Translator
 from checker.intake_form import (
+    CONFIRM_FILL,
     GREY_FILL,
     column_width,
     landscape_fit_to_width,
@@ -59,6 +62,7 @@ FILE_NAME_CHARS = 60  # of the school's name in the file's name
 OFFICE_KEYS = ("school_id", "school_name", "level", "commune")
 
 SHEET_FORM = N_("Report")
+MSG_CONFIRM = N_("The figure recorded for {semester}: check it, and correct it if it has changed.")
 TITLE = N_("REPORT ON DIGITAL TRANSFORMATION DATA")
 SCHOOL_LINE = N_("School: {name} (school ID {school_id})")
 # The official lines under the table stay Vietnamese (the loader knows them in Vietnamese);
@@ -116,13 +120,15 @@ def write_forms(
     translator: Translator,
     columns: Sequence[model.Column] = model.COLUMNS,
     day: dt.date | None = None,
+    previous: Previous | None = None,
 ) -> Iterator[Path]:
     """Write one form per school of the roster into `out_dir` (created), yielding each path
-    as it is written (for a progress bar)."""
+    as it is written (for a progress bar). With `previous`, each school's figures of the
+    semester before are pre-filled for the school to confirm."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for school in roster.schools:
         path = out_dir / form_file_name(school)
-        write_school_form(path, school, semester, translator, columns, day)
+        write_school_form(path, school, semester, translator, columns, day, previous)
         yield path
 
 
@@ -149,8 +155,10 @@ def write_school_form(
     translator: Translator,
     columns: Sequence[model.Column] = model.COLUMNS,
     day: dt.date | None = None,
+    previous: Previous | None = None,
 ) -> None:
-    """Write one school's form to `path` (XLSX, atomically; times pinned to `day`)."""
+    """Write one school's form to `path` (XLSX, atomically; times pinned to `day`), with the
+    school's figures of the semester before pre-filled when `previous` holds them."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new Workbook always has one sheet
@@ -163,7 +171,7 @@ def write_school_form(
     for position, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = column_width(column)
         write_header_cell(sheet, HEADER_ROW, position, column, translator)
-        _school_cell(sheet, position, column, school, translator)
+        _school_cell(sheet, position, column, school, translator, previous)
     sheet.row_dimensions[HEADER_ROW].height = 45
     _signature_block(sheet, len(columns), school, translator)
     landscape_fit_to_width(sheet, pages_high=1)
@@ -201,9 +209,11 @@ def _school_cell(
     column: model.Column,
     school: RosterSchool,
     translator: Translator,
+    previous: Previous | None = None,
 ) -> None:
     """The school's cell in one column: the office's value locked, a column not for the
-    school's level greyed and locked with a note, else a cell to fill with its checks."""
+    school's level greyed and locked with a note, else a cell to fill with its checks (and
+    last semester's figure to confirm, when given)."""
     cell = sheet.cell(row=DATA_ROW, column=position)
     prepare_cell(cell, column)  # boxed, unlocked, text format for the id
     value = _office_value(column, school)
@@ -225,6 +235,12 @@ def _school_cell(
     if validation is not None:
         validation.add(cell.coordinate)
         sheet.add_data_validation(validation)
+    typed = previous.values.get(school.school_id, {}).get(column.key, "") if previous else ""
+    if previous is not None and typed and column.key not in OFFICE_KEYS:
+        cell.value = _as_typed(column, typed)
+        cell.fill = CONFIRM_FILL
+        note = translator.gettext(MSG_CONFIRM).format(semester=previous.semester_words)
+        cell.comment = Comment(note, "checker", height=80, width=240)
 
 
 def _signature_block(
@@ -250,6 +266,64 @@ def _signature_block(
         if editable:
             cell.protection = Protection(locked=False)
         sheet.merge_cells(f"{start}{row}:{end}{row}")
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The figures recorded for each school in the semester before: school id -> column key ->
+    value as the history keeps it ('yes', '92.5')."""
+
+    semester_words: str  # 'Học kỳ II năm học 2025-2026'
+    values: Mapping[str, Mapping[str, str]]
+
+
+def previous_figures(
+    engine: Any, unit_id: str, semester: Semester, rulebook: model.Rulebook, translator: Translator
+) -> Previous | None:
+    """The figures of the semester recorded before `semester` in the history, by school and
+    column (from each criterion's values: one column alone, or 'column=value;…'); None when no
+    semester before it is recorded."""
+    from sqlalchemy import select
+
+    from checker.context import semester_text
+    from checker.history import previous_semester, results_table
+
+    before = previous_semester(engine, unit_id, semester)
+    if before is None:
+        return None
+    fields = {c.id: [condition.field for condition in c.conditions] for c in rulebook.criteria}
+    table = results_table
+    query = select(table.c.school_id, table.c.criterion, table.c.value).where(
+        (table.c.unit_id == unit_id) & (table.c.semester == before.label)
+    )
+    values: dict[str, dict[str, str]] = {}
+    with engine.connect() as connection:
+        for school_id, criterion, value in connection.execute(query):
+            named = fields.get(criterion, [])
+            found = _criterion_values(value or "", named)
+            values.setdefault(school_id, {}).update(found)
+    return Previous(semester_text(before.label, translator), values)
+
+
+def _criterion_values(value: str, fields: Sequence[str]) -> dict[str, str]:
+    """A criterion's recorded value as column -> value ('' values left out)."""
+    if len(set(fields)) == 1:
+        return {fields[0]: value} if value else {}
+    pairs = (part.partition("=") for part in value.split(";") if "=" in part)
+    return {key: text for key, _, text in pairs if key in fields and text}
+
+
+def _as_typed(column: model.Column, text: str) -> str | int | float:
+    """A recorded value as the form's cell takes it: Có/Không, a number, or the text."""
+    if column.kind == "yes_no":
+        return {"yes": "Có", "no": "Không"}.get(text, text)
+    if column.kind in ("count", "share"):
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() else number
+    return text
 
 
 def form_date(texts: Iterable[str]) -> dt.date | None:

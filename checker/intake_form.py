@@ -120,6 +120,9 @@ WIDTH_BY_KEY: Mapping[str, int] = MappingProxyType({"school_name": 36})
 GREY = "D9D9D9"
 _HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
 GREY_FILL = PatternFill("solid", start_color=GREY, end_color=GREY)
+# Last semester's figure, pre-filled for the school to confirm (checker forms
+# --prefill-from-history): pale yellow, still editable.
+CONFIRM_FILL = PatternFill("solid", start_color="FFF2CC", end_color="FFF2CC")
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _UNLOCKED = Protection(locked=False)

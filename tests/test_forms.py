@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import check_table
+from conftest import check_table, run_semester, write_csv
 from forms_helpers import fill_form
 
 from checker.cli import cli
@@ -234,3 +234,42 @@ def test_forms_help_has_an_example() -> None:
     result = CliRunner().invoke(cli, ["forms", "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output and "checker forms" in result.output
+
+
+def test_last_semesters_figures_are_prefilled_to_confirm(tmp_path: Path, monkeypatch) -> None:
+    figures = {"school_id": "TH-01", "school_name": "Trường Tiểu học Lương Quới",
+               "level": "Tiểu học", "students": "380", "website_url": "https://thlq.edu.vn",
+               "ioffice_share": "92.5", "computer_rooms": "1", "computers": "24",
+               "e_gradebook": "Có", "e_contact_book": "Không", "online_enrolment": "Có"}  # fmt: skip
+    table = write_csv(tmp_path / "hk2.csv", [figures])
+    db = tmp_path / "h.db"
+    ran = run_semester(table, "2025-2026/HK2", tmp_path / "out", db, "--quiet", "--workers", "1",
+                       cwd=tmp_path)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    with (tmp_path / "roster.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(ROSTER)
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(
+        cli,
+        ["forms", "--roster", "roster.csv", "--semester", "2026-2027/HK1", "--out", "phieu",
+         "--prefill-from-history", "--db", str(db)],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    form = tmp_path / "phieu" / "TH-01_Truong_Tieu_hoc_Luong_Quoi.xlsx"
+    sheet = openpyxl.load_workbook(form).worksheets[0]
+    cells = {c.key: sheet.cell(row=DATA_ROW, column=position(c.key)) for c in COLUMNS}
+    assert cells["ioffice_share"].value == 92.5
+    assert cells["computers"].value == 24
+    assert (cells["e_gradebook"].value, cells["e_contact_book"].value) == ("Có", "Không")
+    assert cells["website_url"].value == "https://thlq.edu.vn"
+    note = cells["ioffice_share"].comment
+    assert note is not None and "Học kỳ II năm học 2025-2026" in note.text
+    assert not cells["ioffice_share"].protection.locked  # the school corrects what changed
+    assert cells["students"].value is None  # not a figure any criterion records
+    assert cells["cashless_fees"].value is None  # not for a primary school
+    other = openpyxl.load_workbook(tmp_path / "phieu" / "MN-01_Truong_Mam_non_Sen_Hong.xlsx")
+    assert other.worksheets[0].cell(row=DATA_ROW, column=position("ioffice_share")).value is None
+    # Returned as it is, the form carries last semester's figures, confirmed.
+    assert load_table(form).rows[0].cells["ioffice_share"] == "92.5"
