@@ -375,6 +375,13 @@ def check_limits(_ctx: click.Context, _param: click.Parameter, value: tuple[str,
     help="The summary report's number (số); without it, left blank to write by hand.",
 )
 @click.option(
+    "--doc-number",
+    type=click.IntRange(min=1, max=999_999),
+    default=None,
+    help="The scorecards' number (số, in office.toml's notice_symbol); without it, left blank "
+    "to write by hand.",
+)
+@click.option(
     "--attention",
     type=click.IntRange(min=1),
     default=10,
@@ -406,6 +413,7 @@ def run(
     sheet: str | None,
     limits: Any,
     report_number: int | None,
+    doc_number: int | None,
     attention: int,
     quiet: bool,
     roster_file: Path | None,
@@ -460,6 +468,7 @@ def run(
                 sheet,
                 limits,
                 report_number,
+                doc_number,
             )
     finally:
         validator.shutdown(wait=False, cancel_futures=True)
@@ -487,6 +496,7 @@ def run_with_progress(
     sheet: str | None = None,
     limits: Any = None,
     report_number: int | None = None,
+    doc_number: int | None = None,
 ) -> Any:
     """Import the pipeline, run it with a progress bar, and turn input errors into exit 2."""
     from rich.progress import (
@@ -519,6 +529,7 @@ def run_with_progress(
         sheet=sheet,
         limits=limits or DEFAULT_LIMITS,
         report_number=report_number,
+        doc_number=doc_number,
         attention_per_level=attention,
     )
     t = load_translator(lang)

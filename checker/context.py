@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from checker import document
 from checker.evaluate import is_web_address
 from checker.history import progress
 from checker.i18n import N_, STATUS_WORDS, Translator
@@ -67,7 +68,9 @@ class RunFacts:
     run_id: str
     day: dt.date
     checker_version: str
-    office: Mapping[str, str]
+    office: Mapping[str, str]  # office.Office.texts
+    notice_number: int | None = None  # the scorecards' number (số); None: written by hand
+    report_number: int | None = None  # the summary's number (số); None: written by hand
 
 
 @dataclass(frozen=True)
@@ -427,18 +430,52 @@ def cited_bases(rulebook: Rulebook, statuses: Mapping[str, str], lang: str) -> l
     return bases
 
 
-def footer_line(facts: RunFacts, t: Translator) -> str:
-    """The small print: checker version, run id and date, on every page."""
-    return t.gettext("checker %(version)s · run %(run_id)s · %(date)s") % {
-        "version": facts.checker_version,
-        "run_id": facts.run_id,
-        "date": t.date(facts.day),
-    }
+def run_values(facts: RunFacts) -> dict[str, str]:
+    """The run id and the checker's version: for the PDF's metadata, never the page."""
+    return {"version": facts.checker_version, "run_id": facts.run_id}
 
 
 def place_date(facts: RunFacts, t: Translator) -> str:
     """'Giồng Trôm, ngày 29 tháng 11 năm 2026'."""
-    return f"{facts.office['place']}, {t.long_date(facts.day)}"
+    return document.place_date(facts.office, facts.day, t)
+
+
+def lower_first(text: str) -> str:
+    """'Học kỳ I …' → 'học kỳ I …' inside a sentence."""
+    return text[:1].lower() + text[1:]
+
+
+def notice_subject(facts: RunFacts, t: Translator) -> str:
+    """The scorecard's trích yếu: 'Kết quả đánh giá chuyển đổi số học kỳ I năm học 2026-2027'."""
+    return t.gettext("Results of the digital transformation assessment, %(semester)s") % {
+        "semester": lower_first(semester_text(facts.semester, t))
+    }
+
+
+def report_subject(semester: str, t: Translator) -> str:
+    """The summary's trích yếu: 'Kết quả đánh giá chuyển đổi số của các trường học, học kỳ …'."""
+    return t.gettext("Results of the schools' digital transformation assessment, %(semester)s") % {
+        "semester": lower_first(semester_text(semester, t))
+    }
+
+
+def addressee(school_name: str, t: Translator) -> str:
+    """ô 9a: 'Hiệu trưởng Trường THCS Hưng Lễ' (a name typed without 'Trường' gets it)."""
+    name = " ".join(school_name.split())
+    if not name.casefold().startswith(t.gettext("School").casefold()):
+        name = t.gettext("School") + " " + name
+    return t.gettext("The Principal of %(school)s") % {"school": name}
+
+
+def notice_basis(facts: RunFacts, t: Translator) -> str:
+    """The căn cứ sentence of a scorecard: the plan the criteria come from."""
+    return t.gettext(
+        "Under %(plan)s and the figures the school reported, the results of its digital "
+        "transformation assessment in %(semester)s are as follows:"
+    ) % {
+        "plan": facts.office.get("plan", ""),
+        "semester": lower_first(semester_text(facts.semester, t)),
+    }
 
 
 def scorecard_context(
@@ -453,10 +490,30 @@ def scorecard_context(
     school = result.school
     statuses = {v.criterion_id: v.status for v in result.verdicts}
     bases = cited_bases(rulebook, statuses, t.lang)
+    to_fix = any(v.status in ("not_met", "missing") for v in result.verdicts) or bool(
+        school.problems
+    )
+    subject = notice_subject(facts, t)
     return {
         "office": dict(facts.office),
+        "symbol": document.symbol_line(
+            facts.office.get("notice_symbol", ""), facts.notice_number, t
+        ),
         "place_date": place_date(facts, t),
-        "plan": facts.office.get("plan", ""),
+        "subject": subject,
+        "addressee": addressee(school.name, t),
+        "basis": notice_basis(facts, t),
+        "request": document.request_text(facts.office, facts.day, to_fix, t),
+        "signature": document.signature_block(facts.office, t),
+        "recipients": document.recipients(facts.office, "notice_recipients", t),
+        "anchor": f"{document.SIGNATURE_ANCHOR}-{school.school_id}",
+        "pdf": document.pdf_metadata(
+            facts.office,
+            f"{subject} — {' '.join(school.name.split())}",
+            subject,
+            run_values(facts),
+            t.lang,
+        ),
         "semester_text": semester_text(facts.semester, t),
         "school": {
             # Names are printed whole (an official document never truncates a name): they wrap.
@@ -475,8 +532,6 @@ def scorecard_context(
         ],
         "bases": bases,
         "problems": [problem_sentence(p, t, with_row=False) for p in school.problems],
-        "run_line": footer_line(facts, t),
-        "footer": f"{school.name} · {semester_text(facts.semester, t)}",
     }
 
 
@@ -802,15 +857,45 @@ def summary_context(
     semesters = sorted({p.semester for p in district.trend})
     to_fix = data_fix_list(results, t)
     missing = not_reported(results, previous, t)
+    subject = report_subject(facts.semester, t)
+    symbol = document.document_symbol(facts.office.get("report_symbol", ""), facts.report_number)
     return {
         "lang": t.lang,
         "office": dict(facts.office),
+        "symbol": document.symbol_line(
+            facts.office.get("report_symbol", ""), facts.report_number, t
+        ),
+        "subject": subject,
+        "basis": report_basis(facts, t),
+        "assessment": assessment_lines(results, rulebook, district.trend, previous, t),
+        "placeholders": {
+            "causes": t.gettext("[The office writes the causes here.]"),
+            "tasks": t.gettext(
+                "[The office writes the tasks and measures for the next semester here.]"
+            ),
+            "proposals": t.gettext("[The office writes its recommendations and proposals here.]"),
+        },
+        "signature": document.signature_block(facts.office, t),
+        "recipients": document.recipients(facts.office, "report_recipients", t),
+        "anchor": document.SIGNATURE_ANCHOR,
+        "annex_of": t.gettext("(Attached to Report No. %(symbol)s dated %(date)s of %(unit)s)")
+        % {
+            "symbol": symbol,
+            "date": t.date(facts.day),
+            "unit": document.one_line(facts.office.get("name", "")),
+        },
+        "pdf": document.pdf_metadata(
+            facts.office,
+            f"{t.gettext('REPORT').capitalize()}: {subject}",
+            subject,
+            run_values(facts),
+            t.lang,
+        ),
         "area": area_words(facts.office, t),
         "place_date": place_date(facts, t),
         "plan": facts.office.get("plan", ""),
         "semester_text": semester_text(facts.semester, t),
         "previous_text": semester_text(previous.semester, t) if previous else "",
-        "footer": footer_line(facts, t),
         "kpis": [
             {"label": t.gettext("Schools assessed"), "value": len(results)},
             {"label": t.gettext("Schools meeting every criterion"), "value": complete},
@@ -844,5 +929,35 @@ def summary_context(
             else t.gettext("%(count)s schools: the school-by-school grid is in results.csv.")
             % {"count": len(results)},
         },
-        "checker_version": facts.checker_version,
+    }
+
+
+def report_basis(facts: RunFacts, t: Translator) -> str:
+    """The summary's opening sentence: under which plan, whose schools, which semester."""
+    return t.gettext(
+        "Under %(plan)s, this reports the results of the digital transformation assessment "
+        "of the schools of %(area)s in %(semester)s as follows:"
+    ) % {
+        "plan": facts.office.get("plan", ""),
+        "area": facts.office.get("area", ""),
+        "semester": lower_first(semester_text(facts.semester, t)),
+    }
+
+
+def assessment_lines(
+    results: Sequence[SchoolResult],
+    rulebook: Rulebook,
+    trend: Sequence[TrendPoint],
+    previous: PreviousRun | None,
+    t: Translator,
+) -> dict[str, list[str]]:
+    """Section II's sentences generated from the figures: strengths and shortcomings."""
+    # Imported here: checker.report reads this module's semester and text helpers.
+    from checker.report import criterion_figures, strengths, weaknesses
+
+    before = previous.semester if previous else None
+    figures = criterion_figures(results, rulebook, trend, before, t.lang)
+    return {
+        "strengths": strengths(figures, results, before, t),
+        "weaknesses": weaknesses(figures, results, before, t),
     }

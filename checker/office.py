@@ -136,6 +136,16 @@ _TEXTS: Mapping[str, _Text] = {
     "notice_recipients": _Text(is_list=True, required=False),
     "report_recipients": _Text(is_list=True, required=False),
     "archive": _Text(limit=MAX_NAME),
+    "name_in_text": _Text(required=False, limit=MAX_NAME),
+}
+
+# How a sentence names the unit ("báo cáo về Sở Giáo dục và Đào tạo") when the settings give no
+# `name_in_text`: the letterhead's name is in capitals, and capitalising a Vietnamese agency's
+# name by rule is not possible (proper names keep their capitals), so a unit whose name is not
+# one of these writes its own; a commune's name is used as printed.
+NAME_IN_TEXT = {
+    "province_department": {"vi": "Sở Giáo dục và Đào tạo", "en": "the Department of Education"},
+    "district_office": {"vi": "Phòng Giáo dục và Đào tạo", "en": "the Division of Education"},
 }
 
 # The texts templates have printed from the start; load_office always gives these keys.
@@ -211,6 +221,7 @@ class Office:
     notice_recipients: tuple[str, ...]
     report_recipients: tuple[str, ...]
     archive: str  # 'VT, GDTrH' → '- Lưu: VT, GDTrH.'
+    name_in_text: str  # the unit as a sentence names it: 'Sở Giáo dục và Đào tạo'
     contact: Contact
     remediation_deadline: dt.date | None
     remediation_days: int | None
@@ -242,6 +253,16 @@ class Office:
             "contact_name": self.contact.name,
             "contact_phone": self.contact.phone,
             "contact_email": self.contact.email,
+            "name_in_text": self.name_in_text,
+            "notice_symbol": self.notice_symbol,
+            "report_symbol": self.report_symbol,
+            # Lists and dates as text, one entry a line: templates and contexts get strings only.
+            "notice_recipients": "\n".join(self.notice_recipients),
+            "report_recipients": "\n".join(self.report_recipients),
+            "remediation_deadline": self.remediation_deadline.isoformat()
+            if self.remediation_deadline
+            else "",
+            "remediation_days": str(self.remediation_days or ""),
         }
 
 
@@ -320,10 +341,20 @@ def read_office(path: Path, lang: str) -> Office:
         notice_recipients=tuple(chosen.get("notice_recipients", ())),
         report_recipients=tuple(chosen.get("report_recipients", ())),
         archive=str(chosen["archive"]),
+        name_in_text=str(chosen.get("name_in_text", ""))
+        or default_name_in_text(kind, chosen, lang),
         contact=contact,
         remediation_deadline=deadline,
         remediation_days=days,
     )
+
+
+def default_name_in_text(kind: str, texts: Mapping[str, Any], lang: str) -> str:
+    """The unit as a sentence names it when the settings say nothing (see NAME_IN_TEXT)."""
+    names = NAME_IN_TEXT.get(kind)
+    if names is not None:
+        return names.get(lang, names["vi"])
+    return " ".join(str(texts["name"]).split())
 
 
 def _read_text(path: Path) -> str:

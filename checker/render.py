@@ -47,6 +47,8 @@ from checker.context import TrendPoint
 from checker.i18n import Translator, load_translator
 from checker.line_cache import shared_line_layouts
 from checker.model import Rulebook
+from checker.pdffile import PDF_VARIANT, finish, signature_place
+from checker.sign import Box
 
 if TYPE_CHECKING:
     from weasyprint import CSS
@@ -280,8 +282,25 @@ def html_to_document(html: str, tools: RenderTools, scorecards: bool = False) ->
 
 
 def html_to_pdf(html: str, tools: RenderTools) -> bytes:
-    """One HTML document (the summary) to PDF bytes, on the plain path."""
+    """One HTML document to PDF bytes, on the plain path."""
     return bytes(html_to_document(html, tools).write_pdf())
+
+
+def document_pdf(
+    html: str, tools: RenderTools, metadata: Mapping[str, str], anchor: str | None
+) -> bytes:
+    """One HTML document (the summary) as a finished PDF: PDF/A-3b, with its metadata and an
+    empty signature field over the element `anchor` where the layout put it."""
+    import pikepdf
+
+    document = html_to_document(html, tools)
+    place = signature_place(document.pages, list(range(len(document.pages))), anchor or "")
+    whole = bytes(document.write_pdf(pdf_variant=PDF_VARIANT))
+    with pikepdf.open(io.BytesIO(whole)) as pdf:
+        finish(pdf, metadata, place)
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True)
+        return buffer.getvalue()
 
 
 def split_by_card(document: Any, card_ids: Sequence[str]) -> list[tuple[str, list[int]]]:
@@ -299,8 +318,13 @@ def split_by_card(document: Any, card_ids: Sequence[str]) -> list[tuple[str, lis
     return groups
 
 
-def split_pdf(whole: bytes, groups: Sequence[tuple[str, list[int]]], version: str) -> list[bytes]:
-    """One PDF per group of pages, cut from the chunk's single PDF.
+def split_pdf(
+    whole: bytes,
+    groups: Sequence[tuple[str, list[int]]],
+    finishing: Sequence[tuple[Mapping[str, str], tuple[int, Box] | None]],
+) -> list[bytes]:
+    """One PDF per group of pages, cut from the chunk's single PDF, each finished with its
+    metadata and signature field (`finishing`, one per group: see pdffile.finish).
 
     Writing the chunk once and cutting it costs less than a third of writing every school's
     PDF on its own (fonts are subset once per chunk, not once per school); each file keeps the
@@ -309,13 +333,12 @@ def split_pdf(whole: bytes, groups: Sequence[tuple[str, list[int]]], version: st
     """
     import pikepdf
 
-    files = []
+    files: list[bytes] = []
     with pikepdf.open(io.BytesIO(whole)) as chunk:
-        for school_id, numbers in groups:
+        for (_, numbers), (metadata, place) in zip(groups, finishing, strict=True):
             with pikepdf.new() as single:
                 single.pages.extend(chunk.pages[number] for number in numbers)
-                single.docinfo["/Title"] = school_id
-                single.docinfo["/Producer"] = f"checker {version}"
+                finish(single, metadata, place, source=chunk)
                 buffer = io.BytesIO()
                 single.save(buffer, deterministic_id=True, min_version=chunk.pdf_version)
                 files.append(buffer.getvalue())
@@ -356,22 +379,29 @@ def render_cards(
     ids = [card["school"]["id"] for card in cards]
     lines = shared_line_layouts() if "shared_lines" in tools.shortcuts else contextlib.nullcontext()
     with tools.lock, collector_paused(), lines:
-        pdfs = chunk_pdfs(scorecards_html(tools.env, cards, lang, version), ids, tools, version)
+        pdfs = chunk_pdfs(scorecards_html(tools.env, cards, lang, version), cards, tools)
     return list(zip(ids, pdfs, strict=True))
 
 
-def chunk_pdfs(html: str, ids: Sequence[str], tools: RenderTools, version: str) -> list[bytes]:
-    """Lay out one chunk's HTML as one document and cut its PDF into one file per school.
+def chunk_pdfs(html: str, cards: Sequence[Card], tools: RenderTools) -> list[bytes]:
+    """Lay out one chunk's HTML as one document and cut its PDF into one file per school,
+    each with its metadata and its empty signature field where the layout put the signer's
+    space (the card's `anchor`).
 
     The document is dropped when this returns, before the collector runs (see render_chunk).
     """
+    ids = [card["school"]["id"] for card in cards]
     document = html_to_document(html, tools, scorecards=True)
     groups = split_by_card(document, ids)
     found = [school_id for school_id, _ in groups]
     if found != ids:  # every card must start a page; anything else is a template bug
         missing = sorted(set(ids) - set(found))
         raise RuntimeError(f"scorecard pages do not match the cards (missing: {missing[:5]})")
-    return split_pdf(bytes(document.write_pdf()), groups, version)
+    finishing = [
+        (card["pdf"], signature_place(document.pages, numbers, card["anchor"]))
+        for card, (_, numbers) in zip(cards, groups, strict=True)
+    ]
+    return split_pdf(bytes(document.write_pdf(pdf_variant=PDF_VARIANT)), groups, finishing)
 
 
 def chunked(cards: Iterable[Card], size: int) -> Iterator[list[Card]]:
@@ -449,8 +479,9 @@ def render_summary(
     """The district summary as PDF bytes, with the trend chart drawn here (in the worker)."""
     tools = render_tools(lang)
     chart = trend_svg(trend, rulebook, load_translator(lang))
+    html = summary_html(tools.env, {**context, "chart_svg": chart})
     with tools.lock:
-        return html_to_pdf(summary_html(tools.env, {**context, "chart_svg": chart}), tools)
+        return document_pdf(html, tools, context["pdf"], context["anchor"])
 
 
 def naive_pdfs(cards: Iterable[Card], lang: str, version: str) -> Iterator[bytes]:

@@ -59,16 +59,22 @@ class CriterionFigures:
         return self.rate - self.before
 
 
-def criterion_figures(data: ReportInput, lang: str) -> list[CriterionFigures]:
+def criterion_figures(
+    results: Sequence[SchoolResult],
+    rulebook: Rulebook,
+    trend: Sequence[TrendPoint],
+    previous_semester: str | None,
+    lang: str,
+) -> list[CriterionFigures]:
     """Each criterion's figures, in rulebook order."""
-    rates = district_rates(data.results, data.rulebook)
+    rates = district_rates(results, rulebook)
     before = {
         p.criterion: 100 * p.met / p.applicable
-        for p in data.trend
-        if p.semester == data.previous_semester and p.applicable
+        for p in trend
+        if p.semester == previous_semester and p.applicable
     }
     figures = []
-    for criterion in data.rulebook.criteria:
+    for criterion in rulebook.criteria:
         met, applicable = rates.get(criterion.id, (0, 0))
         figures.append(
             CriterionFigures(
@@ -91,7 +97,12 @@ def points(value: float, t: Translator) -> str:
     return t.gettext("%(points)s percentage points") % {"points": t.number(abs(value))}
 
 
-def strengths(figures: Sequence[CriterionFigures], data: ReportInput, t: Translator) -> list[str]:
+def strengths(
+    figures: Sequence[CriterionFigures],
+    results: Sequence[SchoolResult],
+    previous_semester: str | None,
+    t: Translator,
+) -> list[str]:
     """Ưu điểm: criteria at target, the largest gains, the schools meeting everything."""
     lines = []
     reached = [f for f in figures if f.rate is not None and f.rate >= f.target]
@@ -108,23 +119,28 @@ def strengths(figures: Sequence[CriterionFigures], data: ReportInput, t: Transla
     else:
         lines.append(t.gettext("No criterion reaches the plan's target yet."))
     gains = sorted((f for f in figures if (f.change or 0) > 0), key=lambda f: -(f.change or 0))
-    if gains and data.previous_semester:
+    if gains and previous_semester:
         lines.append(
             t.gettext("Largest gains since %(semester)s: %(criteria)s.")
             % {
-                "semester": semester_text(data.previous_semester, t),
+                "semester": semester_text(previous_semester, t),
                 "criteria": "; ".join(change_text(f, t) for f in gains[:TOP]),
             }
         )
-    complete = sum(r.applicable > 0 and r.met == r.applicable for r in data.results)
+    complete = sum(r.applicable > 0 and r.met == r.applicable for r in results)
     lines.append(
         t.gettext("%(count)s of %(total)s schools meet every criterion that applies to them.")
-        % {"count": complete, "total": len(data.results)}
+        % {"count": complete, "total": len(results)}
     )
     return lines
 
 
-def weaknesses(figures: Sequence[CriterionFigures], data: ReportInput, t: Translator) -> list[str]:
+def weaknesses(
+    figures: Sequence[CriterionFigures],
+    results: Sequence[SchoolResult],
+    previous_semester: str | None,
+    t: Translator,
+) -> list[str]:
     """Hạn chế: the criteria furthest from target, the largest falls, the missing data."""
     lines = []
     short = sorted((f for f in figures if f.applicable and f.gap > 0), key=lambda f: -f.gap)
@@ -143,15 +159,15 @@ def weaknesses(figures: Sequence[CriterionFigures], data: ReportInput, t: Transl
             t.gettext("Furthest from the plan's target: %(criteria)s.") % {"criteria": named}
         )
     falls = sorted((f for f in figures if (f.change or 0) < 0), key=lambda f: f.change or 0)
-    if falls and data.previous_semester:
+    if falls and previous_semester:
         lines.append(
             t.gettext("Fell since %(semester)s: %(criteria)s.")
             % {
-                "semester": semester_text(data.previous_semester, t),
+                "semester": semester_text(previous_semester, t),
                 "criteria": "; ".join(change_text(f, t) for f in falls[:TOP]),
             }
         )
-    incomplete = sum(any(v.status == "missing" for v in r.verdicts) for r in data.results)
+    incomplete = sum(any(v.status == "missing" for v in r.verdicts) for r in results)
     if incomplete:
         lines.append(
             t.gettext(

@@ -338,10 +338,10 @@ def assessment_section(
     """II. Đánh giá chung: ưu điểm and hạn chế from the figures; nguyên nhân left to the office."""
     heading(doc, t.gettext("II. GENERAL ASSESSMENT"))
     body(doc, t.gettext("1. Strengths")).runs[0].bold = True
-    for line in strengths(figures, data, t):
+    for line in strengths(figures, data.results, data.previous_semester, t):
         body(doc, "- " + line)
     body(doc, t.gettext("2. Shortcomings")).runs[0].bold = True
-    for line in weaknesses(figures, data, t):
+    for line in weaknesses(figures, data.results, data.previous_semester, t):
         body(doc, "- " + line)
     body(doc, t.gettext("3. Causes")).runs[0].bold = True
     body(doc, t.gettext("[The office writes the causes here.]"), placeholder=True)
@@ -436,7 +436,9 @@ def summary_docx(data: ReportInput, t: Translator) -> bytes:
     """The report as .docx bytes."""
     from checker.outfiles import pinned_zip
 
-    figures = criterion_figures(data, t.lang)
+    figures = criterion_figures(
+        data.results, data.rulebook, data.trend, data.previous_semester, t.lang
+    )
     doc = new_report(data, t)
     letterhead(doc, data, t)
     title(doc, data, t)

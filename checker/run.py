@@ -92,6 +92,7 @@ class RunOptions:
     limits: Limits = DEFAULT_LIMITS
     sheet: str | None = None  # --sheet: the sheet to read when several look like the table
     report_number: int | None = None  # the summary's number (số), None to write it by hand
+    doc_number: int | None = None  # the scorecards' number (số), None to write it by hand
     attention_per_level: int = DEFAULT_ATTENTION_PER_LEVEL
 
 
@@ -269,7 +270,15 @@ def run_checker(
         run_id = run_id_of(
             table, rulebook, options.office_path, semester, options.lang, options.day
         )
-        facts = RunFacts(semester, run_id, options.day, __version__, office)
+        facts = RunFacts(
+            semester,
+            run_id,
+            options.day,
+            __version__,
+            office,
+            notice_number=options.doc_number,
+            report_number=options.report_number,
+        )
         district = district_facts(table, intake, results, rulebook, trend)
         # Built lazily, chunk by chunk, as the renderer asks for them: memory stays flat.
         cards = (

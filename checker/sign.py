@@ -69,6 +69,14 @@ def add_signature_field(pdf: Any, page_index: int, box: Box) -> None:
     import pikepdf
 
     page = pdf.pages[page_index]
+    # An empty appearance: PDF/A wants every printable widget to have one.
+    width, height = round(box[2] - box[0], 2), round(box[3] - box[1], 2)
+    appearance = pdf.make_stream(
+        b"",
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Form,
+        BBox=pikepdf.Array([0, 0, width, height]),
+    )
     widget = pdf.make_indirect(
         pikepdf.Dictionary(
             Type=pikepdf.Name.Annot,
@@ -78,6 +86,7 @@ def add_signature_field(pdf: Any, page_index: int, box: Box) -> None:
             Rect=pikepdf.Array([round(v, 2) for v in box]),
             F=4,  # printable
             P=page.obj,
+            AP=pikepdf.Dictionary(N=appearance),
         )
     )
     if "/Annots" not in page.obj:

@@ -241,3 +241,33 @@ def test_checker_sign_asks_for_the_password_and_refuses_a_wrong_one(
         env={PASSWORD_VARIABLE: None},
     )
     assert result.exit_code == 0, result.output
+
+
+def test_what_checker_run_writes_is_signed_visibly_in_its_own_field(
+    key_file: tuple[Path, x509.Certificate], tmp_path: Path
+) -> None:
+    # The run's PDFs carry the empty field over the signer's space; signing fills that very
+    # field (same rectangle, an appearance drawn), and the signature covers the whole file.
+    import pikepdf
+    from conftest import check_table, school, write_csv
+
+    table = write_csv(tmp_path / "t.csv", [school(school_id="S1"), school(school_id="S2")])
+    assert check_table(table, tmp_path, "--date", "2026-11-29").returncode == 0
+    out = tmp_path / "out"
+    path, cert = key_file
+    signed = sign_folder(out, signed_folder(out), load_signer(path, PASSWORD.encode()), VI)
+    assert len(signed) == 3
+    for item in signed:
+        with pikepdf.open(item.source) as before:
+            [field] = before.Root.AcroForm.Fields
+            rect = [float(v) for v in field.Rect]
+        data = item.target.read_bytes()
+        status = validate(data, cert)
+        assert status.intact and status.valid  # type: ignore[attr-defined]
+        assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE  # type: ignore[attr-defined]
+        reader = PdfFileReader(io.BytesIO(data))
+        [field] = reader.root["/AcroForm"]["/Fields"]
+        widget = field.get_object()
+        assert widget["/T"] == FIELD_NAME and "/V" in widget
+        assert [float(v) for v in widget["/Rect"]] == rect
+        assert "/N" in widget["/AP"]
