@@ -36,6 +36,24 @@ def load_plotting() -> None:
 
 def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> str:
     """Small multiples, one panel per criterion: rate (%) per semester and the target line."""
+    svg = draw_trend(trend, rulebook, t, "svg").decode("utf-8")
+    return svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
+
+
+# A PNG for Word (summary.docx): sharp when printed at the text's width (165 mm).
+PNG_DPI = 200
+
+
+def trend_png(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> bytes:
+    """The same chart as a PNG image (for summary.docx, which cannot hold the SVG)."""
+    return draw_trend(trend, rulebook, t, "png")
+
+
+def draw_trend(
+    trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator, image_format: str
+) -> bytes:
+    """The trend chart in `image_format` ('svg' or 'png'), without dates or tool names in
+    the file: the same figures give the same bytes."""
     load_plotting()
     import matplotlib
     from matplotlib.figure import Figure
@@ -71,10 +89,12 @@ def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) ->
         for index in range(len(rulebook.criteria), rows * columns):
             axes[index // columns][index % columns].set_visible(False)
         figure.tight_layout(pad=0.6)
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
+        buffer = io.BytesIO()
+        if image_format == "png":
+            figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        else:
+            figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
 
 
 def draw_panel(

@@ -5,6 +5,7 @@ BÁO CÁO: ưu điểm, hạn chế). No document format here: report_docx lays 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ class ReportInput:
     number: int | None  # the report's number, None to write it by hand
     trend: Sequence[TrendPoint]
     previous_semester: str | None
-    chart_png: bytes | None
+    chart_png: bytes | None  # the trend chart; None: render_report draws it (in the worker)
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,11 @@ def pct(value: float | None, t: Translator, digits: int = 1) -> str:
 def render_report(data: ReportInput, lang: str) -> bytes:
     """summary.docx in `lang`: what a render worker runs (its arguments pickle; python-docx is
     imported there, not in the main process)."""
+    from checker.chart import trend_png
     from checker.i18n import load_translator
     from checker.report_docx import summary_docx
 
-    return summary_docx(data, load_translator(lang))
+    t = load_translator(lang)
+    if data.chart_png is None and data.trend:
+        data = dataclasses.replace(data, chart_png=trend_png(data.trend, data.rulebook, t))
+    return summary_docx(data, t)

@@ -28,7 +28,9 @@ from docx.shared import Cm, Emu, Length, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from checker import document
 from checker.context import GRID_LIMIT, semester_text, status_word, text_in
+from checker.context import report_subject as context_report_subject
 from checker.i18n import N_, Translator
 from checker.office import Office, document_symbol
 from checker.report import (
@@ -244,10 +246,9 @@ def new_report(data: ReportInput, t: Translator) -> Document:
 
 
 def report_subject(data: ReportInput, t: Translator) -> str:
-    """The trích yếu: 'Kết quả đánh giá chuyển đổi số của các trường học, học kỳ I …'."""
-    return t.gettext("Results of the schools' digital transformation assessment, %(semester)s") % {
-        "semester": lower_first(semester_text(data.semester, t))
-    }
+    """The trích yếu: 'Kết quả đánh giá chuyển đổi số của các trường học, học kỳ I …' (the
+    summary PDF's own)."""
+    return context_report_subject(data.semester, t)
 
 
 def lower_first(text: str) -> str:
@@ -274,8 +275,8 @@ def letterhead(doc: Document, data: ReportInput, t: Translator) -> None:
 
 
 def place_date(office: Office, day: dt.date, t: Translator) -> str:
-    """'Giồng Trôm, ngày 29 tháng 11 năm 2026'."""
-    return f"{office.place}, {t.long_date(day)}"
+    """'Giồng Trôm, ngày 29 tháng 11 năm 2026' (the decree's leading zeros, as on the PDFs)."""
+    return document.place_date(office.texts, day, t)
 
 
 def title(doc: Document, data: ReportInput, t: Translator) -> None:

@@ -92,16 +92,14 @@ def pages_words(pdf: Path) -> list[list[Word]]:
     layout = pdf.with_suffix(".bbox.html")
     subprocess.run(["pdftotext", "-bbox", str(pdf), str(layout)], check=True)
     xhtml = "{http://www.w3.org/1999/xhtml}"
-    return [
-        [
-            (
-                word.text or "",
-                *(float(word.attrib[key]) for key in ("xMin", "yMin", "xMax", "yMax")),
-            )
-            for word in page.iter(f"{xhtml}word")
-        ]
-        for page in ElementTree.parse(layout).getroot().iter(f"{xhtml}page")
-    ]
+    pages = []
+    for page in ElementTree.parse(layout).getroot().iter(f"{xhtml}page"):
+        words: list[Word] = []
+        for word in page.iter(f"{xhtml}word"):
+            x0, y0, x1, y1 = (float(word.attrib[k]) for k in ("xMin", "yMin", "xMax", "yMax"))
+            words.append((word.text or "", x0, y0, x1, y1))
+        pages.append(words)
+    return pages
 
 
 def find(words: list[Word], phrase: str) -> Word:

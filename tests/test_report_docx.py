@@ -24,7 +24,7 @@ from checker.i18n import load_translator
 from checker.load import load_table
 from checker.model import SchoolResult
 from checker.office import read_office
-from checker.report import ReportInput
+from checker.report import ReportInput, render_report
 from checker.report_docx import summary_docx
 from checker.results_xlsx import results_xlsx
 from checker.safe_text import plain_text
@@ -299,6 +299,23 @@ def test_the_chart_image_goes_into_section_one(results: list[SchoolResult]) -> N
     doc = open_docx(summary_docx(report_input(results, chart=buffer.getvalue()), VI))
     assert len(doc.inline_shapes) == 1
     assert round(doc.inline_shapes[0].width.mm) == 210 - 30 - 15
+
+
+def test_the_run_draws_the_trend_chart_into_the_report_as_a_png(
+    results: list[SchoolResult],
+) -> None:
+    from PIL import Image
+
+    data = render_report(report_input(results), "vi")  # what the run's worker does
+    doc = open_docx(data)
+    [shape] = doc.inline_shapes
+    blob = doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+    image = Image.open(io.BytesIO(blob))
+    assert image.format == "PNG" and image.width > 1000  # sharp at the text's width
+    assert render_report(report_input(results), "vi") == data  # same chart, same bytes
+    placed = [b for b in blocks(doc) if isinstance(b, Paragraph)]
+    index = next(i for i, p in enumerate(placed) if p._p.xpath(".//pic:pic"))
+    assert placed[index - 1].text.startswith("3. ")  # in section I, after its caption
 
 
 def test_the_same_run_gives_the_same_bytes(results: list[SchoolResult]) -> None:
