@@ -81,9 +81,9 @@ def contact_text(office: Mapping[str, str], t: Translator) -> str:
     if office.get("contact_name"):
         parts.append(t.gettext("contact: %(name)s") % {"name": office["contact_name"]})
     if office.get("contact_phone"):
-        parts.append(t.gettext("phone %(phone)s") % {"phone": office["contact_phone"]})
+        parts.append(t.gettext("tel. %(phone)s") % {"phone": office["contact_phone"]})
     if office.get("contact_email"):
-        parts.append(t.gettext("e-mail %(email)s") % {"email": office["contact_email"]})
+        parts.append(t.gettext("email %(email)s") % {"email": office["contact_email"]})
     return f" ({', '.join(parts)})" if parts else ""
 
 
