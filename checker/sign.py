@@ -72,7 +72,7 @@ def add_signature_field(pdf: Any, page_index: int, box: Box) -> None:
     # An empty appearance: PDF/A wants every printable widget to have one.
     width, height = round(box[2] - box[0], 2), round(box[3] - box[1], 2)
     appearance = pdf.make_stream(
-        b"",
+        b"q Q",  # draws nothing (a stream of no bytes would be an invalid compressed stream)
         Type=pikepdf.Name.XObject,
         Subtype=pikepdf.Name.Form,
         BBox=pikepdf.Array([0, 0, width, height]),
