@@ -460,10 +460,11 @@ def report_subject(semester: str, t: Translator) -> str:
 
 
 def addressee(school_name: str, t: Translator) -> str:
-    """ô 9a: 'Hiệu trưởng Trường THCS Hưng Lễ' (a name typed without 'Trường' gets it)."""
+    """ô 9a: 'Hiệu trưởng Trường THCS Hưng Lễ'. A name typed without 'Trường' gets it in
+    Vietnamese (the names are Vietnamese whatever the language: English adds nothing)."""
     name = " ".join(school_name.split())
-    if not name.casefold().startswith(t.gettext("School").casefold()):
-        name = t.gettext("School") + " " + name
+    if t.lang == "vi" and not name.casefold().startswith("trường"):
+        name = "Trường " + name
     return t.gettext("The Principal of %(school)s") % {"school": name}
 
 

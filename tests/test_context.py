@@ -118,3 +118,29 @@ def test_weakest_first_and_a_real_decline_first_among_equals() -> None:
     # A1 and C3 meet nothing; B2 and D4 meet 5 of 6, and B2 went back: it comes first of the two.
     assert [s["id"] for s in group["schools"]] == ["A1", "C3", "B2", "D4"]
     assert group["schools"][2]["reasons"][0].startswith("Giảm so với học kỳ trước")
+
+
+def test_the_notice_is_addressed_to_the_principal_of_the_school_as_named() -> None:
+    from checker.context import addressee
+
+    assert addressee("Trường THCS Hưng Lễ", VI) == "Hiệu trưởng Trường THCS Hưng Lễ"
+    assert addressee("Tiểu học  Tân Hào", VI) == "Hiệu trưởng Trường Tiểu học Tân Hào"
+    assert addressee("Tiểu học Tân Hào", EN) == "The Principal of Tiểu học Tân Hào"
+
+
+def test_the_date_line_pads_the_day_and_only_january_and_february() -> None:
+    from checker.document import decree_date
+
+    assert decree_date(dt.date(2027, 1, 5), VI) == "ngày 05 tháng 01 năm 2027"
+    assert decree_date(dt.date(2027, 2, 28), VI) == "ngày 28 tháng 02 năm 2027"
+    assert decree_date(dt.date(2026, 3, 9), VI) == "ngày 09 tháng 3 năm 2026"
+    assert decree_date(dt.date(2026, 11, 29), VI) == "ngày 29 tháng 11 năm 2026"
+
+
+def test_the_request_falls_back_to_a_blank_deadline_and_no_contact() -> None:
+    from checker.document import request_text
+
+    office = {"name": "ỦY BAN NHÂN DÂN\nXÃ MẪU", "name_in_text": ""}
+    text = request_text(office, dt.date(2026, 11, 29), True, VI)
+    assert text.endswith("về ỦY BAN NHÂN DÂN XÃ MẪU trước ngày ……/……/………."), text
+    assert "đ/c" not in text
