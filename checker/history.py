@@ -22,7 +22,7 @@ Every function takes the Engine it works on; nothing here holds state between ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -392,7 +392,7 @@ def _reason(exc: Exception) -> str:
 
 
 def record_run(
-    engine: Engine, run: RunRecord, rows: Sequence[ResultRow], replace: bool = False
+    engine: Engine, run: RunRecord, rows: Iterable[ResultRow], replace: bool = False
 ) -> None:
     """Record one run in ONE transaction, under the history's lock: log the run, replace the
     unit's results for the semester (other units' results are left alone).
@@ -429,8 +429,8 @@ def record_run(
                 )
             )
             connection.execute(insert(runs_table).values(_run_values(run)))
-            if rows:
-                connection.execute(insert(results_table), _result_values(run, rows))
+            for values in _result_values(run, rows):  # in batches: memory stays flat
+                connection.execute(insert(results_table), values)
     except SQLAlchemyError as exc:
         raise StoreError(
             f"could not record run {run.run_id} for {run.semester}; the history database is "
@@ -526,35 +526,43 @@ def _run_values(run: RunRecord) -> dict[str, object]:
     }
 
 
-def _result_values(run: RunRecord, rows: Sequence[ResultRow]) -> list[dict[str, object]]:
-    """The rows as `results` rows; `position` is each criterion's first place among the rows,
-    which is rulebook order when the rows come school by school in rulebook order."""
+RECORD_BATCH = 5000  # result rows inserted at a time
+
+
+def _result_values(run: RunRecord, rows: Iterable[ResultRow]) -> Iterator[list[dict[str, object]]]:
+    """The rows as `results` rows, in batches of RECORD_BATCH; `position` is each criterion's
+    first place among the rows, which is rulebook order when the rows come school by school in
+    rulebook order."""
     positions: dict[str, int] = {}
+    batch: list[dict[str, object]] = []
     for row in rows:
-        positions.setdefault(row.criterion, len(positions))
-    return [
-        {
-            "unit_id": run.unit_id,
-            "semester": run.semester.label,
-            "school_id": row.school_id,
-            "school_name": row.school_name,
-            "level": row.level,
-            "criterion": row.criterion,
-            "position": positions[row.criterion],
-            "status": row.status,
-            "value": row.value,
-            "run_id": run.run_id,
-        }
-        for row in rows
-    ]
+        batch.append(
+            {
+                "unit_id": run.unit_id,
+                "semester": run.semester.label,
+                "school_id": row.school_id,
+                "school_name": row.school_name,
+                "level": row.level,
+                "criterion": row.criterion,
+                "position": positions.setdefault(row.criterion, len(positions)),
+                "status": row.status,
+                "value": row.value,
+                "run_id": run.run_id,
+            }
+        )
+        if len(batch) == RECORD_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def result_rows(
     results: Iterable[SchoolResult], value_text: Callable[[Verdict], str]
-) -> list[ResultRow]:
-    """The rows to record for a run's results; `value_text` renders a verdict's value as in
-    results.csv (the writer owns that format)."""
-    return [
+) -> Iterator[ResultRow]:
+    """The rows to record for a run's results, made as they are recorded; `value_text` renders
+    a verdict's value as in results.csv (the writer owns that format)."""
+    return (
         ResultRow(
             school_id=result.school.school_id,
             school_name=result.school.name,
@@ -565,7 +573,7 @@ def result_rows(
         )
         for result in results
         for verdict in result.verdicts
-    ]
+    )
 
 
 # --- reading ------------------------------------------------------------------------------

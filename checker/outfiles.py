@@ -11,11 +11,13 @@ import io
 import os
 import re
 import secrets
+import shutil
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 TEMP_SUFFIX = ".part"
+COPY_BLOCK = 1 << 20  # bytes of a zip entry in memory at a time
 
 # openpyxl stamps the time of saving into docProps/core.xml whatever the workbook says.
 _CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
@@ -69,11 +71,15 @@ def pinned_zip(data: bytes, moment: dt.datetime) -> bytes:
         zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _CORE_TIMES.sub(rb"\g<1>" + iso + rb"\g<2>", content)
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
-            target.writestr(entry, content)
+            if info.filename == "docProps/core.xml":
+                content = _CORE_TIMES.sub(rb"\g<1>" + iso + rb"\g<2>", source.read(info))
+                target.writestr(entry, content)
+                continue
+            # Copied in blocks: a province's results sheet is tens of MB uncompressed.
+            entry.file_size = info.file_size  # as writestr would set it: the same bytes
+            with source.open(info) as reader, target.open(entry, "w") as writer:
+                shutil.copyfileobj(reader, writer, COPY_BLOCK)
     return output.getvalue()

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -55,61 +56,45 @@ def value_cell(verdict: Verdict, raw: dict[str, str], t: Translator) -> Any:
 def results_xlsx(
     results: Sequence[SchoolResult], rulebook: Rulebook, t: Translator, day: dt.date
 ) -> bytes:
-    """results.xlsx as bytes."""
+    """results.xlsx as bytes. Written with openpyxl's write-only mode, a row at a time: a
+    province's 20,000 schools never sit in memory as cell objects (issue 13)."""
     from checker.outfiles import pinned_zip
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = t.gettext(SHEET)[:31]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(t.gettext(SHEET)[:31])
     first = len(SCHOOL_HEADERS) + 1
-    bold = Font(bold=True)
-    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for index, header in enumerate(SCHOOL_HEADERS, start=1):
-        sheet.cell(row=2, column=index, value=t.gettext(header))
-    for number, criterion in enumerate(rulebook.criteria):
-        column = first + 2 * number
-        sheet.cell(row=1, column=column, value=text_in(criterion.label, t.lang))
-        sheet.merge_cells(start_row=1, start_column=column, end_row=1, end_column=column + 1)
-        sheet.cell(row=2, column=column, value=t.gettext("Result"))
-        sheet.cell(row=2, column=column + 1, value=t.gettext("Value"))
     scores = first + 2 * len(rulebook.criteria)
-    for offset, header in enumerate(SCORE_HEADERS):
-        sheet.cell(row=2, column=scores + offset, value=t.gettext(header))
-    for row in (1, 2):
-        for cell in sheet[row]:
-            cell.font, cell.alignment = bold, centred
-    for index, result in enumerate(results, start=3):
-        school = result.school
-        # School-supplied text without control characters (Excel refuses them) or escapes.
-        cells = [
-            plain_text(text)
-            for text in (school.school_id, school.name, level_word(school.level, t), school.commune)
-        ]
-        for column, value in enumerate(cells, start=1):
-            sheet.cell(row=index, column=column, value=value).data_type = "s"  # ids stay text
-        raw = dict(school.raw)
-        for number, verdict in enumerate(result.verdicts):
-            column = first + 2 * number
-            status = sheet.cell(
-                row=index, column=column, value=status_word(verdict.status, t, verdict.reason)
-            )
-            status.fill = PatternFill("solid", fgColor=FILLS[verdict.status])
-            value = value_cell(verdict, raw, t)
-            if value is not None:
-                cell = sheet.cell(row=index, column=column + 1, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # a value typed as '=…' stays text, never a formula
-        sheet.cell(row=index, column=scores, value=result.met)
-        sheet.cell(row=index, column=scores + 1, value=result.applicable)
-        share = sheet.cell(row=index, column=scores + 2, value=result.score)
-        share.number_format = "0.0%"
     widths = {1: 12, 2: 34, 3: 14, 4: 16}
-    for column in range(1, scores + 3):
-        letter = get_column_letter(column)
-        sheet.column_dimensions[letter].width = widths.get(column, 13)
+    for column in range(1, scores + 3):  # before any row: a write-only sheet's columns
+        sheet.column_dimensions[get_column_letter(column)].width = widths.get(column, 13)
     sheet.row_dimensions[1].height = 45
     sheet.freeze_panes = "C3"  # the school id and name stay in view
+    bold = Font(bold=True)
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    def heading(value: str | None) -> Any:
+        cell = WriteOnlyCell(sheet, value)
+        cell.font, cell.alignment = bold, centred
+        return cell
+
+    labels: list[str | None] = [None] * (scores + 2)
+    subheads: list[str | None] = [t.gettext(h) for h in SCHOOL_HEADERS] + [None] * (
+        scores + 2 - len(SCHOOL_HEADERS)
+    )
+    for number, criterion in enumerate(rulebook.criteria):
+        column = first + 2 * number
+        labels[column - 1] = text_in(criterion.label, t.lang)
+        subheads[column - 1] = t.gettext("Result")
+        subheads[column] = t.gettext("Value")
+        start, end = get_column_letter(column), get_column_letter(column + 1)
+        sheet.merged_cells.add(f"{start}1:{end}1")
+    for offset, header in enumerate(SCORE_HEADERS):
+        subheads[scores - 1 + offset] = t.gettext(header)
+    sheet.append([heading(value) for value in labels])
+    sheet.append([heading(value) for value in subheads])
+    fills = {status: PatternFill("solid", fgColor=colour) for status, colour in FILLS.items()}
+    for result in results:
+        sheet.append(result_row(sheet, result, t, fills))
     last = get_column_letter(scores + 2)
     sheet.auto_filter.ref = f"A2:{last}{max(2, len(results) + 2)}"
     moment = dt.datetime.combine(day, dt.time())
@@ -118,3 +103,29 @@ def results_xlsx(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return pinned_zip(buffer.getvalue(), moment)
+
+
+def result_row(
+    sheet: Any, result: SchoolResult, t: Translator, fills: dict[str, PatternFill]
+) -> list[Any]:
+    """One school's row: its columns, per criterion the status word (coloured) and the value,
+    then the criteria met, that apply and the share."""
+    school = result.school
+    cells: list[Any] = []
+    # School-supplied text without control characters (Excel refuses them) or escapes.
+    for text in (school.school_id, school.name, level_word(school.level, t), school.commune):
+        cell = WriteOnlyCell(sheet, plain_text(text))
+        cell.data_type = "s"  # ids stay text
+        cells.append(cell)
+    raw = dict(school.raw)
+    for verdict in result.verdicts:
+        status = WriteOnlyCell(sheet, status_word(verdict.status, t, verdict.reason))
+        status.fill = fills[verdict.status]
+        value = value_cell(verdict, raw, t)
+        cell = WriteOnlyCell(sheet, value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # a value typed as '=…' stays text, never a formula
+        cells += [status, cell]
+    share = WriteOnlyCell(sheet, result.score)
+    share.number_format = "0.0%"
+    return [*cells, result.met, result.applicable, share]

@@ -8,6 +8,7 @@ history database is written last, in one transaction, so a run that fails leaves
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
@@ -201,9 +202,11 @@ def validate_in(
     if validator is None:
         return validate_table(table, suite_path)
     try:
-        return validator.submit(validate_table, table, suite_path).result()
+        intake = validator.submit(validate_table, table, suite_path).result()
     finally:
         validator.shutdown(wait=False)
+    # The intake came back with a copy of the table's rows: keep this process's one only.
+    return dataclasses.replace(intake, table=table)
 
 
 def database_file(url: str) -> Path | None:

@@ -758,3 +758,24 @@ def test_score_of_counts_missing_as_not_met() -> None:
     assert score_of({"a": "met", "b": "missing", "c": "not_applicable", "d": "not_met"}) == 1 / 3
     assert score_of({"a": "not_applicable"}) is None
     assert score_of({}) is None
+
+
+def test_rows_recorded_in_batches_are_the_rows_recorded_at_once(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province's rows go in batches (memory stays flat): the same rows, positions included,
+    as in one insert, and a failing batch still leaves the database as it was."""
+    whole = open_store(f"sqlite:///{tmp_path / 'whole.db'}")
+    record_run(whole, run_for(HK1_2025, "r1"), rows_of(FIRST))
+    monkeypatch.setattr("checker.history.RECORD_BATCH", 2)
+    batched = open_store(db_url)
+    record_run(batched, run_for(HK1_2025, "r1"), iter(rows_of(FIRST)))
+    assert len(rows_of(FIRST)) > 2 * 2  # several batches
+    assert dump(batched)["results"] == dump(whole)["results"]
+    before = dump(batched)
+    doubled = [*rows_of(SECOND), rows_of(SECOND)[0]]  # the last batch repeats a row
+    with pytest.raises(StoreError):
+        record_run(batched, run_for(HK2_2025, "r2"), iter(doubled))
+    assert dump(batched) == before
+    whole.dispose()
+    batched.dispose()
