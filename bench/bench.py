@@ -55,6 +55,10 @@ SMALL_WALL_LIMIT_S = 8.0
 MARGINAL_RATIO_LIMIT = 0.25
 MEMORY_LIMIT_MB = 600.0
 MEMORY_GROWTH_LIMIT = 1.25  # "flat": the largest size's peak at most 25% above the smallest's
+# Issue 13: a province's 20,000 schools within 10% of the peak at 5,000 (`make bench
+# SIZES=5000,20000`).
+SCALE_SIZES = (5000, 20000)
+SCALE_GROWTH_LIMIT = 1.10
 
 SHORTCUT_ROUNDS = 3  # each set of render shortcuts timed this many times, taking turns
 ERROR_PATH_RUNS = 5  # `checker run` on a missing file, timed this many times
@@ -176,6 +180,24 @@ def memory_targets(sizes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "limit": f"<= {MEMORY_GROWTH_LIMIT:g}",
             "status": status(growth, MEMORY_GROWTH_LIMIT),
         },
+        *scale_targets(sizes),
+    ]
+
+
+def scale_targets(sizes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Peak memory at 20,000 schools against 5,000, when both were measured."""
+    by_size = {s["schools"]: s["peak_tree_rss_mb"] for s in sizes}
+    base, scaled = SCALE_SIZES
+    if base not in by_size or scaled not in by_size:
+        return []
+    ratio = by_size[scaled] / by_size[base]
+    return [
+        {
+            "target": f"peak memory {scaled:,} / {base:,} schools (ratio)",
+            "value": ratio,
+            "limit": f"<= {SCALE_GROWTH_LIMIT:g}",
+            "status": status(ratio, SCALE_GROWTH_LIMIT),
+        }
     ]
 
 

@@ -133,6 +133,21 @@ def test_memory_that_grows_or_exceeds_the_limit_fails() -> None:
     assert heavy["peak memory (tree RSS) at 1,000 schools"] == "FAIL"
 
 
+@pytest.mark.parametrize(("rss_20k", "expected"), [(540.0, "PASS"), (560.0, "FAIL")])
+def test_a_province_s_peak_is_judged_against_5000_schools(rss_20k: float, expected: str) -> None:
+    sizes = [
+        bench.summarise_size(5000, [run(90.0, 5000, rss=500.0)]),
+        bench.summarise_size(20000, [run(360.0, 20000, rss=rss_20k)]),
+    ]
+    targets = {t["target"]: t for t in bench.memory_targets(sizes)}
+    scale = targets["peak memory 20,000 / 5,000 schools (ratio)"]
+    assert scale["value"] == pytest.approx(rss_20k / 500.0)
+    assert scale["status"] == expected
+    assert "peak memory 20,000 / 5,000 schools (ratio)" not in {
+        t["target"] for t in bench.memory_targets(sizes[:1])
+    }
+
+
 def test_one_size_has_no_marginal_cost_and_no_growth() -> None:
     sizes = [bench.summarise_size(45, [run(7.0, 45)])]
     naive = bench.summarise_naive([{"cards": 45, "mean_ms": 150.0, "median_ms": 140.0}])
