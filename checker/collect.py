@@ -8,8 +8,9 @@ school's own sheet with the right headers) and accounted for in the collect repo
   one), it appears once, and the form holds more than what the office pre-filled;
 - a school **returned twice** (two files, or two rows) is taken from neither, both files named,
   until the office removes one; with `latest`, the form dated last (its date line) is taken;
-- files **for the wrong semester**, rows for **schools not on the roster**, **blank** forms and
-  **unreadable** files are listed with the reason; schools on the roster that sent nothing are
+- files **for the wrong semester**, rows for **schools not on the roster**, **blank** forms,
+  **unreadable** files and files that are **not a table** (a scanned signed page, a letter) are
+  listed with the reason; schools on the roster that sent nothing are
   listed as **not returned**, with their principal and phone.
 
 The merged table keeps each row as typed (text), in the roster's order, with the file it came
@@ -43,7 +44,14 @@ from checker.semester import Semester
 from checker.title import check_title_semester
 
 Outcome = Literal[
-    "not_returned", "twice", "wrong_semester", "unknown_school", "blank", "unreadable", "taken"
+    "not_returned",
+    "twice",
+    "wrong_semester",
+    "unknown_school",
+    "blank",
+    "unreadable",
+    "not_a_table",
+    "taken",
 ]
 # The report's order: what the office must act on first.
 OUTCOMES: tuple[Outcome, ...] = (
@@ -53,6 +61,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     "unknown_school",
     "blank",
     "unreadable",
+    "not_a_table",
     "taken",
 )
 OUTCOME_WORDS = {
@@ -62,6 +71,7 @@ OUTCOME_WORDS = {
     "unknown_school": N_("School not on the roster"),
     "blank": N_("Returned blank"),
     "unreadable": N_("Unreadable file"),
+    "not_a_table": N_("Not a table"),
     "taken": N_("Returned"),
 }
 SOURCE_HEADER = "Tệp nguồn"  # the merged table's last column: not an intake column
@@ -78,6 +88,12 @@ MSG_SAME_DAY = N_("two forms carry the same latest date")
 MSG_NOT_ON_ROSTER = N_("The school ID {school_id} (row {row}) is not on the roster {roster}.")
 MSG_NO_ID = N_("Row {row} holds data but no school ID.")
 MSG_BLANK = N_("Row {row}: nothing filled in beyond what the office pre-filled.")
+MSG_NOT_A_TABLE = N_("A scan, letter or picture, not a table of figures: not read.")
+# Files a school sends beside its form (the signed page scanned, a covering letter): listed as
+# such, not as damaged spreadsheets.
+OTHER_SUFFIXES = frozenset(
+    {".pdf", ".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".heic", ".doc", ".docx", ".odt"}
+)
 MSG_NO_TITLE = N_("The title names no semester: taken as {semester}.")
 MSG_NOTHING = N_(
     "Nothing usable in {folder}: {files} files read, no school's return could be taken "
@@ -164,7 +180,7 @@ def collect(
     taken, chosen = _choose(found, latest, t)
     entries.extend(chosen)
     if roster is not None:
-        returned = {f.row.cells["school_id"].casefold() for f in found}
+        returned = {f.row.cells["school_id"].strip().casefold() for f in found}
         entries.extend(
             Entry("not_returned", "", s.school_id, s.name, "", s)
             for s in roster.schools
@@ -198,6 +214,8 @@ def _read_return(
 ) -> tuple[list[Found], list[Entry]]:
     """One file's school rows to consider, and its entries for the report (unreadable, wrong
     semester, schools not on the roster, blank forms)."""
+    if path.suffix.lower() in OTHER_SUFFIXES:
+        return [], [Entry("not_a_table", name, "", "", t.gettext(MSG_NOT_A_TABLE))]
     try:
         table = load_table(path, limits)
     except FileError as error:
@@ -325,7 +343,10 @@ def table_xlsx(
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(position)].width = 18
     for offset, item in enumerate(collection.rows, start=1):
-        values = [item.row.cells.get(column.key, "") for column in columns] + [item.file]
+        cells = dict(item.row.cells)
+        if item.school is not None:  # the roster's spelling of the id ('ts-01' -> 'TS-01')
+            cells["school_id"] = item.school.school_id
+        values = [cells.get(column.key, "") for column in columns] + [item.file]
         for position, value in enumerate(values, start=1):
             cell = sheet.cell(row=HEADER_ROW + offset, column=position, value=value or None)
             cell.number_format = "@"  # as typed: ids keep their leading zeros

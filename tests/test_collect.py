@@ -96,6 +96,7 @@ def returns(tmp_path_factory: pytest.TempPathFactory) -> Returns:
     write_csv(folder / "truong-la.csv", [figures[schools[3].school_id] | {"school_id": "99999999"}])
     (folder / "hong.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     (folder / ".~lock.hong.xlsx#").write_text("editor's lock file")
+    (folder / "email" / "trang-ky.pdf").write_bytes(b"%PDF-1.4 the signed page, scanned")
     return Returns(folder, base, missing, twice, wrong, figures, roster)
 
 
@@ -142,6 +143,8 @@ def test_every_file_and_school_is_accounted_for_with_its_reason(
     assert unknown["Tệp"] == "truong-la.csv" and "99999999" in unknown["Lý do / ghi chú"]
     (broken,) = by_status["Tệp không đọc được"]
     assert broken["Tệp"] == "hong.xlsx" and broken["Lý do / ghi chú"]
+    (scan,) = by_status["Không phải bảng số liệu"]
+    assert scan["Tệp"] == "email/trang-ky.pdf"
     assert len(by_status["Đã gửi"]) == 42
     assert sum(map(len, by_status.values())) == len(rows)  # nothing else, nothing dropped
     # The office reads the counts on the terminal too.
@@ -228,3 +231,30 @@ def test_help_has_an_example(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output and f"checker {command}" in result.output
+
+
+def test_an_own_sheet_without_title_is_taken_under_the_rosters_id_spelling(
+    tmp_path: Path,
+) -> None:
+    figures = sample_rows()["08304016"]
+    folder = tmp_path / "tra-ve"
+    folder.mkdir()
+    write_csv(folder / "bang-rieng.csv", [figures | {"school_id": "08304016 "}])
+    roster = tmp_path / "ds.csv"
+    roster.write_text(
+        "Mã trường,Tên trường,Cấp học\nTH-16,x,Tiểu học\n08304016,Trường Tiểu học Thị trấn,Tiểu học\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "bang.xlsx"
+
+    result = CliRunner().invoke(
+        cli, ["collect", str(folder), "--semester", SEMESTER, "--roster", str(roster),
+              "--out", str(out), "--lang", "en"],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "The title names no semester: taken as 2026-2027/HK1." in result.output
+    assert "Not returned: TH-16" in result.output
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    (row,) = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert row[0] == "08304016" and row[-1] == "bang-rieng.csv"
