@@ -89,7 +89,11 @@ def error_text(error: Exception, lang: str) -> str:
 
 
 def checked_inputs(
-    input_path: Path, rules_path: Path, office_path: Path, lang: str, intake: Any = None
+    input_path: Path,
+    rules_paths: tuple[Path, ...],
+    office_path: Path,
+    lang: str,
+    intake: Any = None,
 ) -> Inputs:
     """The run's files loaded and checked (`intake`: an inputs.IntakeOptions); exit 2 with one
     sentence when one cannot be used. Called before any process is started."""
@@ -97,7 +101,7 @@ def checked_inputs(
     from checker.model import InputError
 
     try:
-        return load_inputs(input_path, rules_path, office_path, lang, intake or IntakeOptions())
+        return load_inputs(input_path, rules_paths, office_path, lang, intake or IntakeOptions())
     except InputError as error:
         fail(error_text(error, lang))
 
@@ -306,11 +310,13 @@ def check_limits(_ctx: click.Context, _param: click.Parameter, value: tuple[str,
 @lang_option("the scorecards, summary and messages")
 @click.option(
     "--rules",
-    "rules_path",
+    "rules_paths",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
+    multiple=True,
     help="Rulebook TOML (default: expectations/rulebook.toml in this folder if there is one, "
-    "else the one shipped with checker).",
+    "else the local plan shipped with checker). Give it twice to check the local plan and the "
+    "national index in one run: --rules expectations/rulebook.toml --rules "
+    "expectations/qd4725.toml.",
 )
 @click.option(
     "--office",
@@ -402,7 +408,7 @@ def run(
     semester: Any,
     out_dir: Path,
     lang: str,
-    rules_path: Path | None,
+    rules_paths: tuple[Path, ...],
     office_path: Path | None,
     db: str | None,
     workers: int | None,
@@ -436,14 +442,14 @@ def run(
     """
     from checker.inputs import IntakeOptions
 
-    settings = run_settings(rules_path, office_path, lang)
+    settings = run_settings(rules_paths, office_path, lang)
     if input_path.is_dir():  # a folder of returned forms: merged first (checker collect)
         input_path = collected_table(input_path, semester, roster_file, office_path, lang, quiet)
     if scheduler and (workers or force_workers):
         raise click.UsageError("--workers is for rendering here; with --scheduler, drop it.")
     intake = IntakeOptions(limits, sheet, semester)
     inputs = checked_inputs(
-        input_path, settings.rules_path, settings.office_path, lang, intake
+        input_path, settings.rules_paths, settings.office_path, lang, intake
     )  # before any process
     if scheduler is None:
         workers = capped_workers(workers, force_workers, lang)
@@ -519,12 +525,11 @@ def run_with_progress(
         semester=semester,
         out_dir=out_dir,
         lang=lang,
-        rules_path=settings.rules_path,
+        rules_paths=settings.rules_paths,
         office_path=settings.office_path,
         db_url=database_url(db, os.environ),
         day=day,
         replace=replace,
-        suite_path=settings.suite_path,
         render_slots=workers,
         sheet=sheet,
         limits=limits or DEFAULT_LIMITS,
@@ -563,13 +568,13 @@ def run_with_progress(
             sys.exit(EXIT_STORE_FAILED)
 
 
-def run_settings(rules_path: Path | None, office_path: Path | None, lang: str) -> Any:
+def run_settings(rules_paths: tuple[Path, ...], office_path: Path | None, lang: str) -> Any:
     """The settings files for a run in this folder (checker.workdir.run_settings); says once
     which of them are the folder's own copies."""
     from checker.i18n import load_translator
     from checker.workdir import run_settings as settings_in
 
-    settings = settings_in(Path.cwd(), rules_path, office_path)
+    settings = settings_in(Path.cwd(), rules_paths, office_path)
     if settings.from_folder:
         t = load_translator(lang)
         names = ", ".join(path.as_posix() for path in settings.from_folder)
@@ -630,23 +635,39 @@ def rejected_reason(code: str, t: Any) -> str:
 @cli.command()
 @click.argument("out_path", metavar="OUT.xlsx", type=click.Path(path_type=Path, dir_okay=False))
 @lang_option("the instructions sheet")
-def template(out_path: Path, lang: str) -> None:
+@click.option(
+    "--rules",
+    "rules_paths",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    help="Rulebook(s) whose fields make the columns (default: as for `checker run`).",
+)
+def template(out_path: Path, lang: str, rules_paths: tuple[Path, ...]) -> None:
     """Write the blank intake workbook the office sends to schools.
 
-    Vietnamese headers, drop-down lists for yes/no and level, number limits, and a sheet of
-    instructions. A filled-in copy runs through `checker run` as it is.
+    One column per field the rulebook(s) read, with Vietnamese headers, drop-down lists for
+    yes/no and level, number limits, and a sheet of instructions. A filled-in copy runs
+    through `checker run` (with the same --rules) as it is.
 
     \b
     Example:
         checker template mau-nhap-lieu.xlsx
+        checker template mau-4725.xlsx --rules expectations/qd4725.toml
     """
     from checker.i18n import load_translator
     from checker.intake_form import write_intake_template
+    from checker.model import InputError
+    from checker.rulebook import load_rulebooks
 
     if out_path.suffix.lower() != ".xlsx":
         fail(error_text(ValueError(f"{out_path.name}: the template is an .xlsx file."), lang))
+    settings = run_settings(rules_paths, None, lang)
     try:
-        write_intake_template(out_path, load_translator(lang))
+        columns = load_rulebooks(settings.rules_paths).columns
+    except InputError as error:
+        fail(error_text(error, lang))
+    try:
+        write_intake_template(out_path, load_translator(lang), columns)
     except OSError as error:  # a read-only or full folder, a folder of that name, a long name
         reason = error.strerror or type(error).__name__
         fail(error_text(ValueError(f"{out_path}: {reason}."), lang))
@@ -668,11 +689,11 @@ def template(out_path: Path, lang: str) -> None:
 def init(folder: Path, sample: bool, lang: str) -> None:
     """Set up an office's working folder with its own copies of the settings.
 
-    Writes DIR/office.toml (the issuing office), DIR/expectations/rulebook.toml (the criteria)
-    and DIR/expectations/intake_suite.json (the intake checks), copied from the ones shipped
-    with checker; with --sample, also the sample district in DIR/sample_data/. Files already
-    there are kept. Edit the copies: `checker run` in DIR uses them (--rules and --office still
-    win). DIR defaults to this folder.
+    Writes DIR/office.toml (the issuing office), DIR/expectations/rulebook.toml (the local
+    plan's criteria and the columns they read) and DIR/expectations/qd4725.toml (the national
+    index), copied from the ones shipped with checker; with --sample, also the sample district
+    in DIR/sample_data/. Files already there are kept. Edit the copies: `checker run` in DIR
+    uses them (--rules and --office still win). DIR defaults to this folder.
 
     \b
     Example:

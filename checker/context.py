@@ -18,8 +18,8 @@ from checker.evaluate import is_web_address
 from checker.history import progress
 from checker.i18n import N_, STATUS_WORDS, Translator
 from checker.model import (
-    COLUMN_BY_KEY,
     LEVELS,
+    Column,
     Condition,
     Criterion,
     Problem,
@@ -160,32 +160,40 @@ def plain_number(value: float | Decimal, t: Translator) -> str:
     return t.number(shown, digits=digits)
 
 
-def column_label(key: str, t: Translator) -> str:
+def column_label(column: Column, t: Translator) -> str:
     """A column's header in the user's language (the office's Vietnamese header by default)."""
-    column = COLUMN_BY_KEY[key]
     return column.header_vi if t.lang == "vi" else column.header_en
 
 
-def value_text(key: str, value: Value, raw: str, t: Translator) -> str:
+def problem_column_label(problem: Problem, t: Translator) -> str:
+    """The header of the column a problem is in, in the user's language ('' for a row)."""
+    vietnamese, english = problem.header
+    return (english if t.lang == "en" else vietnamese) or vietnamese or problem.column
+
+
+def value_text(column: Column, value: Value, raw: str, t: Translator) -> str:
     """A typed value as the school would read it; blank and invalid values said as such (an
     invalid value is quoted, cut to a line: the data problems say the rest)."""
     if value is None:
         if not raw.strip():
             return t.gettext("(blank)")
         return t.gettext("(invalid: “%(raw)s”)") % {"raw": cut(raw.strip(), VALUE_ECHO_LIMIT)}
-    kind = COLUMN_BY_KEY[key].kind
+    kind = column.kind
     if kind == "yes_no":
         return t.gettext("Yes") if value else t.gettext("No")
-    if kind in ("share", "count") and isinstance(value, float | int | Decimal):
+    if kind in ("share", "count", "number") and isinstance(value, float | int | Decimal):
         return plain_number(value, t) + ("%" if kind == "share" else "")
     return str(value)
 
 
 def requirement_text(condition: Condition, t: Translator) -> str:
     """What a condition asks for, e.g. '≥ 90%', 'Yes', 'an http(s) web address'."""
-    if condition.op == "gte" and condition.value is not None:
-        unit = "%" if COLUMN_BY_KEY[condition.field].kind == "share" else ""
-        return "≥ " + plain_number(condition.value, t) + unit
+    if condition.op in ("gte", "lte") and condition.value is not None:
+        unit = "%" if condition.column and condition.column.kind == "share" else ""
+        sign = "≥ " if condition.op == "gte" else "≤ "
+        return sign + plain_number(condition.value, t) + unit
+    if condition.op == "is_filled":
+        return t.gettext("filled in")
     if condition.op == "is_yes":
         return t.gettext("Yes")
     if condition.op == "is_web_address":
@@ -210,13 +218,13 @@ def value_lines(result: SchoolResult, criterion: Criterion, t: Translator) -> li
     school = result.school
     lines = []
     for condition in criterion.conditions:
+        column = condition.column
+        assert column is not None  # joined in by the rulebook loader
         value = school.values.get(condition.field)
-        shown = value_text(condition.field, value, school.raw.get(condition.field, ""), t)
+        shown = value_text(column, value, school.raw.get(condition.field, ""), t)
         need = t.gettext("needs %(requirement)s") % {"requirement": requirement_text(condition, t)}
-        link = web_link(value) if COLUMN_BY_KEY[condition.field].kind == "url" else None
-        lines.append(
-            {"label": column_label(condition.field, t), "text": shown, "href": link, "need": need}
-        )
+        link = web_link(value) if column.kind == "url" else None
+        lines.append({"label": column_label(column, t), "text": shown, "href": link, "need": need})
     return lines
 
 
@@ -242,7 +250,7 @@ def problem_sentence(problem: Problem, t: Translator, with_row: bool = True) -> 
     """One data problem as a sentence: (row,) column, value as typed, what is wrong, how to
     fix. A school's own card leaves out the row: it is a row of the office's merged file."""
     what, fix = problem_texts(problem, t)
-    column = t.gettext("Column “%(column)s”") % {"column": column_label(problem.column, t)}
+    column = t.gettext("Column “%(column)s”") % {"column": problem_column_label(problem, t)}
     parts = [column] if problem.column else []
     if with_row:
         parts.insert(0, t.gettext("Row %(row)s") % {"row": problem.row_number})
@@ -255,10 +263,9 @@ def problem_texts(problem: Problem, t: Translator) -> tuple[str, str]:
     """(what is wrong, how to fix it) for a problem, translated, with its column and value; the
     fix is the column's own hint for a value of the wrong type or range."""
     what = PROBLEM_TEXTS.get(problem.code, (N_("Invalid value"), ""))[0]
-    column = COLUMN_BY_KEY.get(problem.column)
-    fix = fix_text_of(problem.code, column.kind if column else "text")
+    fix = fix_text_of(problem.code, problem.kind)
     value = cut(problem.value.strip(), VALUE_ECHO_LIMIT)
-    fill = {"column": column_label(problem.column, t) if column else "", "value": value}
+    fill = {"column": problem_column_label(problem, t), "value": value}
     if problem.code == "suspect_fraction":
         fill |= fraction_fill(problem.value, t)
     return t.gettext(what).format(**fill), t.gettext(fix).format(**fill)
@@ -329,16 +336,17 @@ def criterion_row(
         before = before_all.get(criterion.id) if before_all else None
         change = progress_text(before, status, t)
     verdict = next(v for v in result.verdicts if v.criterion_id == criterion.id)
+    levels = result.school.levels
     return {
-        "label": text_in(criterion.label, t.lang),
+        "label": text_in(criterion.text("label", levels), t.lang),
         "status": status,
         "symbol": STATUS_SYMBOLS[status],
         "status_text": status_word(status, t, verdict.reason),
         "value_lines": value_lines(result, criterion, t) if status != "not_applicable" else [],
         "district": district_line(criterion, district, t),
         "progress": change,
-        "todo": todo_text(criterion, status, t),
-        "basis_ref": bases.index(text_in(criterion.legal_basis, t.lang)) + 1
+        "todo": todo_text(criterion, status, levels, t),
+        "basis_ref": bases.index(text_in(criterion.text("legal_basis", levels), t.lang)) + 1
         if status != "not_applicable"
         else None,
     }
@@ -374,12 +382,13 @@ def median_texts(criterion: Criterion, district: DistrictFacts, t: Translator) -
     texts = []
     for condition in criterion.conditions:
         median = district.medians.get(condition.field)
-        if median is None:
+        column = condition.column
+        if median is None or column is None:
             continue
-        unit = "%" if COLUMN_BY_KEY[condition.field].kind == "share" else ""
+        unit = "%" if column.kind == "share" else ""
         texts.append(
             t.gettext("median %(column)s: %(value)s")
-            % {"column": column_label(condition.field, t), "value": plain_number(median, t) + unit}
+            % {"column": column_label(column, t), "value": plain_number(median, t) + unit}
         )
     return texts
 
@@ -401,10 +410,11 @@ def status_legend(t: Translator) -> str:
     )
 
 
-def todo_text(criterion: Criterion, status: str, t: Translator) -> str:
-    """What to do next: the rulebook's remediation when not met, a data fix when missing."""
+def todo_text(criterion: Criterion, status: str, levels: tuple[str, ...], t: Translator) -> str:
+    """What to do next: the rulebook's remediation (for a school of `levels`) when not met, a
+    data fix when missing."""
     if status == "not_met":
-        return text_in(criterion.remediation, t.lang)
+        return text_in(criterion.text("remediation", levels), t.lang)
     if status == "missing":
         return missing_todo(t)
     return ""
@@ -420,11 +430,14 @@ def text_in(texts: Mapping[str, str], lang: str) -> str:
     return texts.get(lang) or texts["vi"]
 
 
-def cited_bases(rulebook: Rulebook, statuses: Mapping[str, str], lang: str) -> list[str]:
-    """The distinct legal bases of the criteria that apply, in rulebook order (cited as [n])."""
+def cited_bases(
+    rulebook: Rulebook, statuses: Mapping[str, str], levels: tuple[str, ...], lang: str
+) -> list[str]:
+    """The distinct legal bases of the criteria that apply to a school of `levels`, in
+    rulebook order (cited as [n])."""
     bases: list[str] = []
     for criterion in rulebook.criteria:
-        basis = text_in(criterion.legal_basis, lang)
+        basis = text_in(criterion.text("legal_basis", levels), lang)
         if statuses.get(criterion.id) != "not_applicable" and basis not in bases:
             bases.append(basis)
     return bases
@@ -490,7 +503,7 @@ def scorecard_context(
     """Everything one school's scorecard prints, as plain values."""
     school = result.school
     statuses = {v.criterion_id: v.status for v in result.verdicts}
-    bases = cited_bases(rulebook, statuses, t.lang)
+    bases = cited_bases(rulebook, statuses, school.levels, t.lang)
     to_fix = any(v.status in ("not_met", "missing") for v in result.verdicts) or bool(
         school.problems
     )
@@ -706,7 +719,7 @@ def data_fix_list(results: Sequence[SchoolResult], t: Translator) -> list[dict[s
         problems = result.school.problems
         if not problems and all(v.status != "missing" for v in result.verdicts):
             continue
-        columns = list(dict.fromkeys(column_label(p.column, t) for p in problems if p.column))
+        columns = list(dict.fromkeys(problem_column_label(p, t) for p in problems if p.column))
         to_fix = [p for p in problems if p.code not in WARNING_CODES]
         to_confirm = [p for p in problems if p.code in WARNING_CODES]
         entries.append(

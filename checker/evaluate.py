@@ -1,9 +1,9 @@
 """EVALUATE stage: validated schools + rulebook -> one verdict per school and criterion.
 
-The rulebook is a TOML file the office can edit (`expectations/rulebook.toml`). It is checked
-against a strict schema when loaded, so that a typo fails loudly instead of silently changing
-verdicts. A criterion is a list of conditions `field op value`, all of which must hold; the
-ops form a closed table of documented functions (see OPS).
+The rulebook (read by checker.rulebook) gives each criterion a list of conditions
+`field op value`, all of which must hold; the ops form a closed table of documented functions
+(see OPS). A criterion of a points group earns its points when met; a self-scored one earns
+the points the school entered, when it gave its evidence.
 
 Verdicts are three-valued: a condition is True, False, or None when the value it reads is
 blank or invalid. A criterion is `not_met` if any condition is False, else `missing` if any is
@@ -13,28 +13,17 @@ and `missing` for every criterion when the level itself is unknown.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import ipaddress
 import re
 import statistics
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 from urllib.parse import urlsplit
 
 from checker import model
-from checker.files import SETTINGS_MAX_BYTES, read_regular_file
-from checker.i18n import LANGUAGES
-
-
-class RulebookError(model.InputError):
-    """The rulebook file cannot be used: the message names the file and the criterion."""
-
 
 # ---------------------------------------------------------------------------------------------
 # Ops: the closed table of tests a condition may use
@@ -72,12 +61,33 @@ def is_yes(value: model.Value, _threshold: float | None) -> bool:
     return value is True
 
 
-@operation("gte", {"count", "share"}, needs_value=True)
+def _number_and_threshold(
+    name: str, value: model.Value, threshold: float | None
+) -> tuple[Decimal, Decimal]:
+    """Both sides of a comparison as exact numbers; TypeError for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or threshold is None:
+        raise TypeError(f"{name} needs a number and a threshold, got {value!r} and {threshold!r}")
+    return Decimal(str(value)), Decimal(str(threshold))
+
+
+@operation("gte", {"count", "share", "number"}, needs_value=True)
 def gte(value: model.Value, threshold: float | None) -> bool:
     """The number is at least `value` (e.g. ioffice_share gte 90: 90 meets, 89.9 does not)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or threshold is None:
-        raise TypeError(f"gte needs a number and a threshold, got {value!r} and {threshold!r}")
-    return value >= threshold
+    number, limit = _number_and_threshold("gte", value, threshold)
+    return number >= limit
+
+
+@operation("lte", {"count", "share", "number"}, needs_value=True)
+def lte(value: model.Value, threshold: float | None) -> bool:
+    """The number is at most `value` (e.g. students_per_computer lte 20)."""
+    number, limit = _number_and_threshold("lte", value, threshold)
+    return number <= limit
+
+
+@operation("is_filled", {"text", "url", "date", "count", "share", "number", "yes_no"})
+def is_filled(value: model.Value, _threshold: float | None) -> bool:
+    """The cell holds a valid value (e.g. an evidence reference: a document number or a link)."""
+    return value is not None and value != ""
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -137,195 +147,9 @@ def is_host_name(host: str) -> bool:
     )
 
 
-OPS: Mapping[str, Op] = MappingProxyType({op.name: op for op in (is_yes, gte, is_web_address)})
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading and checking the rulebook
-
-_TOP_KEYS = frozenset({"version", "criteria"})
-_CRITERION_KEYS = frozenset(
-    {"id", "label", "levels", "target", "legal_basis", "remediation", "conditions"}
+OPS: Mapping[str, Op] = MappingProxyType(
+    {op.name: op for op in (is_yes, gte, lte, is_web_address, is_filled)}
 )
-_CONDITION_KEYS = frozenset({"field", "op", "value"})
-_TEXT_KEYS = ("label", "legal_basis", "remediation")
-_CRITERION_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
-
-
-@dataclass(frozen=True)
-class _Where:
-    """Where in the rulebook a check is looking, for error messages."""
-
-    path: Path
-    criterion: str = ""
-
-    def fail(self, detail: str) -> RulebookError:
-        """A RulebookError naming the file (and criterion) with the detail."""
-        place = f"criterion '{self.criterion}'" if self.criterion else "top level"
-        return RulebookError(f"rulebook {self.path}: {place}: {detail}")
-
-
-def load_rulebook(path: Path) -> model.Rulebook:
-    """Read and check a TOML rulebook; RulebookError naming the file and criterion if wrong."""
-    where = _Where(path)
-    raw = read_regular_file(path, SETTINGS_MAX_BYTES)
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise where.fail("is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise where.fail(f"is not valid TOML ({error})") from None
-    _check_keys(where, document, _TOP_KEYS, _TOP_KEYS, "top-level")
-    version = document["version"]
-    if not isinstance(version, str) or not version.strip():
-        raise where.fail("'version' must be a non-empty text")
-    criteria = _parse_criteria(where, document["criteria"])
-    return model.Rulebook(version.strip(), hashlib.sha256(raw).hexdigest(), criteria)
-
-
-def _parse_criteria(where: _Where, tables: Any) -> tuple[model.Criterion, ...]:
-    """Every [[criteria]] table, checked; ids must be unique."""
-    if not isinstance(tables, list) or not tables:
-        raise where.fail("'criteria' must be a non-empty list of [[criteria]] tables")
-    criteria: list[model.Criterion] = []
-    for number, table in enumerate(tables, start=1):
-        criterion = parse_criterion(where, number, table)
-        if any(c.id == criterion.id for c in criteria):
-            raise _Where(where.path, criterion.id).fail("the id is used by another criterion too")
-        criteria.append(criterion)
-    return tuple(criteria)
-
-
-def parse_criterion(where: _Where, number: int, table: Any) -> model.Criterion:
-    """One [[criteria]] table as a Criterion, or RulebookError."""
-    if not isinstance(table, dict):
-        raise where.fail(f"criterion number {number} is not a table")
-    raw_id = table.get("id")
-    if not isinstance(raw_id, str) or not _CRITERION_ID.fullmatch(raw_id):
-        raise _Where(where.path, f"number {number}").fail(
-            "'id' must be lower-case letters, digits and '_' (at most 40), starting with a letter"
-        )
-    here = _Where(where.path, raw_id)
-    _check_keys(here, table, _CRITERION_KEYS, _CRITERION_KEYS, "criterion")
-    texts = {key: _texts(here, key, table[key]) for key in _TEXT_KEYS}
-    return model.Criterion(
-        id=raw_id,
-        label=texts["label"],
-        levels=_levels(here, table["levels"]),
-        conditions=_conditions(here, table["conditions"]),
-        target=_target(here, table["target"]),
-        legal_basis=texts["legal_basis"],
-        remediation=texts["remediation"],
-    )
-
-
-def _check_keys(
-    where: _Where,
-    table: Mapping[str, Any],
-    allowed: frozenset[str],
-    required: frozenset[str],
-    what: str,
-) -> None:
-    """Fail on keys that are unknown (typos) or missing."""
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        listed = ", ".join(map(repr, unknown))
-        raise where.fail(f"unknown {what} key(s) {listed}; allowed: {', '.join(sorted(allowed))}")
-    missing = sorted(required - set(table))
-    if missing:
-        raise where.fail(f"missing {what} key(s) {', '.join(map(repr, missing))}")
-
-
-def _texts(where: _Where, key: str, texts: Any) -> dict[str, str]:
-    """A {vi = "...", en = "..."} table: 'vi' required, only known languages, non-empty."""
-    if not isinstance(texts, dict):
-        raise where.fail(f'\'{key}\' must be a table like {{ vi = "...", en = "..." }}')
-    unknown = sorted(set(texts) - set(LANGUAGES))
-    if unknown:
-        listed = ", ".join(map(repr, unknown))
-        raise where.fail(
-            f"'{key}' has unknown language(s) {listed}; allowed: {', '.join(LANGUAGES)}"
-        )
-    if "vi" not in texts:
-        raise where.fail(f"'{key}' has no 'vi' (Vietnamese) text")
-    for lang, text in texts.items():
-        if not isinstance(text, str) or not text.strip():
-            raise where.fail(f"'{key}.{lang}' must be a non-empty text")
-    return {lang: " ".join(text.split()) for lang, text in texts.items()}
-
-
-def _levels(where: _Where, levels: Any) -> tuple[str, ...]:
-    """A non-empty list of known level keys, without repeats."""
-    if not isinstance(levels, list) or not levels:
-        raise where.fail(f"'levels' must be a non-empty list of {', '.join(model.LEVELS)}")
-    for level in levels:
-        if level not in model.LEVELS:
-            raise where.fail(f"unknown level {level!r}; allowed: {', '.join(model.LEVELS)}")
-    if len(set(levels)) != len(levels):
-        raise where.fail("'levels' lists a level twice")
-    return tuple(levels)
-
-
-def _target(where: _Where, target: Any) -> float:
-    """The plan's target, a percentage from 0 to 100."""
-    if isinstance(target, bool) or not isinstance(target, int | float) or not 0 <= target <= 100:
-        raise where.fail(f"'target' must be a number from 0 to 100, not {target!r}")
-    return float(target)
-
-
-def _conditions(where: _Where, conditions: Any) -> tuple[model.Condition, ...]:
-    """A non-empty list of {field, op, value} tables, each checked by _condition."""
-    if not isinstance(conditions, list) or not conditions:
-        raise where.fail(
-            '\'conditions\' must be a non-empty list like [{ field = "...", op = "..." }]'
-        )
-    return tuple(_condition(where, condition) for condition in conditions)
-
-
-def _condition(where: _Where, table: Any) -> model.Condition:
-    """One condition: a known field, a known op fit for the field's kind, a value if needed."""
-    if not isinstance(table, dict):
-        raise where.fail(f"a condition must be a table, not {table!r}")
-    _check_keys(where, table, _CONDITION_KEYS, frozenset({"field", "op"}), "condition")
-    field, op_name = table["field"], table["op"]
-    column = model.COLUMN_BY_KEY.get(field) if isinstance(field, str) else None
-    if column is None:
-        raise where.fail(
-            f"unknown field {field!r}; fields are the column keys: {', '.join(model.COLUMN_BY_KEY)}"
-        )
-    op = OPS.get(op_name) if isinstance(op_name, str) else None
-    if op is None:
-        raise where.fail(f"unknown op {op_name!r}; ops: {', '.join(OPS)}")
-    if column.kind not in op.kinds:
-        raise where.fail(f"op '{op.name}' cannot test field '{field}' (a {column.kind} column)")
-    value = _condition_value(where, op, table.get("value"), column.kind)
-    return model.Condition(field, op.name, value)
-
-
-# The numbers a condition may compare with, by the kind of column it reads: a share is a
-# percentage; no count (students, computers) of a school comes near a million. A number
-# outside (nan, inf, 1e28) is a typo, and would otherwise fail mid-run or never be met.
-VALUE_RANGES: Mapping[model.Kind, tuple[float, float]] = MappingProxyType(
-    {"share": (0, 100), "count": (0, 1_000_000)}
-)
-
-
-def _condition_value(where: _Where, op: Op, value: Any, kind: model.Kind) -> float | None:
-    """The condition's number: required by ops that compare, refused by the others; a finite
-    number within the range of the column's kind (VALUE_RANGES)."""
-    if not op.needs_value:
-        if value is not None:
-            raise where.fail(f"op '{op.name}' takes no 'value'")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise where.fail(f"op '{op.name}' needs a number as 'value', not {value!r}")
-    low, high = VALUE_RANGES.get(kind, (0, 1_000_000))
-    if not low <= value <= high:  # also false for nan
-        shown = repr(value) if isinstance(value, float) or abs(value) < 10**12 else "a huge number"
-        raise where.fail(
-            f"'value' must be a number from {low:,} to {high:,} for a {kind} column, not {shown}"
-        )
-    return float(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,30 +186,101 @@ def missing_reason(school: model.School, fields: Sequence[str]) -> model.Missing
 
 
 def judge(school: model.School, criterion: model.Criterion) -> model.Verdict:
-    """One school's verdict on one criterion, with the values the rule reads."""
+    """One school's verdict on one criterion, with the values the rule reads (and, for a
+    criterion of a points group, the points earned)."""
+    if criterion.self_scored:
+        return judge_self_scored(school, criterion)
     values = {c.field: school.values.get(c.field) for c in criterion.conditions}
     if school.level is None:
         # Unknown level: nothing can be judged; the level cell itself is what needs fixing.
-        return model.Verdict(criterion.id, "missing", values, missing_reason(school, ["level"]))
+        reason = missing_reason(school, ["level"])
+        return model.Verdict(criterion.id, "missing", values, reason, _no_points(criterion))
     if not applies_to(criterion, school):
-        return model.Verdict(criterion.id, "not_applicable", values)
+        return model.Verdict(criterion.id, "not_applicable", values, None, _no_points(criterion))
     status = combine([condition_holds(c, school.values) for c in criterion.conditions])
+    points = _earned(criterion, criterion.points if status == "met" else Decimal(0))
     if status != "missing":
-        return model.Verdict(criterion.id, status, values)
+        return model.Verdict(criterion.id, status, values, None, points)
     reason = missing_reason(school, [c.field for c in criterion.conditions])
-    return model.Verdict(criterion.id, status, values, reason)
+    return model.Verdict(criterion.id, status, values, reason, points)
+
+
+def judge_self_scored(school: model.School, criterion: model.Criterion) -> model.Verdict:
+    """A self-scored criterion: the points the school entered count when its evidence is
+    given (met at full points, not met below); points above the maximum are invalid (the
+    intake checks reject them) and points without evidence count as not entered."""
+    points_key, evidence_key = model.self_scored_keys(criterion.id)
+    entered, evidence = school.values.get(points_key), school.values.get(evidence_key)
+    values = {points_key: entered, evidence_key: evidence}
+    if school.level is None:
+        return model.Verdict(
+            criterion.id, "missing", values, missing_reason(school, ["level"]), Decimal(0)
+        )
+    if not applies_to(criterion, school):
+        return model.Verdict(criterion.id, "not_applicable", values, None, None)
+    if not isinstance(entered, Decimal):
+        return model.Verdict(
+            criterion.id, "missing", values, missing_reason(school, [points_key]), Decimal(0)
+        )
+    if entered > 0 and not evidence:
+        return model.Verdict(criterion.id, "missing", values, "blank", Decimal(0))
+    status: model.Status = "met" if entered >= criterion.points else "not_met"
+    return model.Verdict(criterion.id, status, values, None, entered)
+
+
+def _earned(criterion: model.Criterion, points: Decimal) -> Decimal | None:
+    """Points for a criterion of a points group; None for a plan criterion (met / applicable)."""
+    return points if criterion.group else None
+
+
+def _no_points(criterion: model.Criterion) -> Decimal | None:
+    """Zero points, for a criterion of a points group that cannot earn any."""
+    return _earned(criterion, Decimal(0))
 
 
 def evaluate(
     schools: Sequence[model.School], rulebook: model.Rulebook
 ) -> tuple[model.SchoolResult, ...]:
-    """Every school with one verdict per criterion, in rulebook order."""
-    return tuple(
-        model.SchoolResult(
-            school, tuple(judge(school, criterion) for criterion in rulebook.criteria)
-        )
-        for school in schools
-    )
+    """Every school with one verdict per criterion, in rulebook order, and its standing in
+    each points group of the rulebook."""
+    results = []
+    for school in schools:
+        verdicts = tuple(judge(school, criterion) for criterion in rulebook.criteria)
+        groups = tuple(group_result(g, rulebook.criteria, verdicts) for g in rulebook.groups)
+        results.append(model.SchoolResult(school, verdicts, groups))
+    return tuple(results)
+
+
+def group_result(
+    group: model.Group,
+    criteria: Sequence[model.Criterion],
+    verdicts: Sequence[model.Verdict],
+) -> model.GroupResult:
+    """A school's points in one group, its level (Mức) and whether its mandatory conditions
+    are met; the level is None when no criterion of the group applies to the school."""
+    mine = [
+        (criterion, verdict)
+        for criterion, verdict in zip(criteria, verdicts, strict=True)
+        if criterion.group == group.id and criterion.section == group.section
+    ]
+    applicable = [(c, v) for c, v in mine if v.status != "not_applicable"]
+    points = sum((v.points or Decimal(0) for _, v in applicable), Decimal(0))
+    mandatory_met = all(v.status == "met" for c, v in applicable if c.mandatory)
+    if not applicable:
+        return model.GroupResult(group.id, points, group.max_points, None, mandatory_met)
+    level = level_of(points, group)
+    if group.mandatory_caps_level and not mandatory_met:
+        level = 1
+    return model.GroupResult(group.id, points, group.max_points, level, mandatory_met)
+
+
+def level_of(points: Decimal, group: model.Group) -> int:
+    """Mức 1 below the first band, Mức 2 from it up to the second, Mức 3 above the second
+    (QĐ 4725: below 50, 50 to 75, above 75 of 100 points)."""
+    low, high = group.bands
+    if points < low:
+        return 1
+    return 2 if points <= high else 3
 
 
 def district_rates(
@@ -408,7 +303,7 @@ def field_medians(
     it applies to (printed beside the count of schools meeting the criterion)."""
     by_field: dict[str, dict[str, float]] = {}
     for criterion in rulebook.criteria:
-        fields = [c.field for c in criterion.conditions if c.op == "gte"]
+        fields = [c.field for c in criterion.conditions if c.op in ("gte", "lte")]
         for result in results:
             if not fields or not applies_to(criterion, result.school):
                 continue

@@ -160,14 +160,14 @@ def criterion_labels(rules_path: Path | None, lang: str) -> tuple[dict[str, str]
     unit is the one a database from before units is upgraded with.
     """
     from checker.context import text_in
-    from checker.evaluate import load_rulebook
     from checker.model import InputError
     from checker.office import load_unit_id
+    from checker.rulebook import load_rulebooks
     from checker.workdir import run_settings
 
-    settings = run_settings(Path.cwd(), rules_path, None)
+    settings = run_settings(Path.cwd(), (rules_path,) if rules_path else (), None)
     try:
-        rulebook = load_rulebook(settings.rules_path)
+        rulebook = load_rulebooks(settings.rules_paths)
         unit_id = load_unit_id(settings.office_path)
     except InputError as exc:
         click.echo(str(exc), err=True)

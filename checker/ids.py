@@ -7,7 +7,7 @@ a Windows device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9, in any case: Windows 
 redirects such file names, with any extension); and no two ids of one table differ only by case
 (`abc` and `ABC` are the same file on Windows and macOS).
 
-The intake suite (expectations/intake_suite.json) takes its regex from SCHOOL_ID_PATTERN when
+The generated intake checks (checker/intake_checks.py) take their regex from SCHOOL_ID_PATTERN when
 it is loaded; the intake form, the validator's messages and the writer use MAX_LENGTH and
 is_safe_id from here.
 """

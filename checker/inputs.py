@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.evaluate import load_rulebook
 from checker.limits import DEFAULT_LIMITS, Limits
 from checker.load import load_table
 from checker.model import RawTable, Rulebook
 from checker.office import Office, read_office
+from checker.rulebook import load_rulebooks
 from checker.semester import Semester
 from checker.title import check_title_semester
 
@@ -43,17 +43,18 @@ class Inputs:
 
 def load_inputs(
     input_path: Path,
-    rules_path: Path,
+    rules_paths: tuple[Path, ...],
     office_path: Path,
     lang: str,
     intake: IntakeOptions = IntakeOptions(),
 ) -> Inputs:
-    """Read and check the rulebook, the office settings and the input table, in that order;
+    """Read and check the rulebook(s), the office settings and the input table, in that order;
     raises model.InputError (one sentence naming the file) when one cannot be used, and when
-    the table's title names a semester other than `intake.semester`."""
-    rulebook = load_rulebook(rules_path)
+    the table's title names a semester other than `intake.semester`. The rulebooks' fields
+    are the table's columns."""
+    rulebook = load_rulebooks(rules_paths)
     unit = read_office(office_path, lang)
-    table = load_table(input_path, intake.limits, intake.sheet)
+    table = load_table(input_path, rulebook.columns, intake.limits, intake.sheet)
     if intake.semester is not None:
         check_title_semester(table.title_semester, intake.semester, input_path.name)
     return Inputs(

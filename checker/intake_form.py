@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from checker import ids
 from checker.i18n import N_, Translator
-from checker.model import COLUMNS, Column, Kind
+from checker.model import Column, Kind
 from checker.outfiles import pinned_zip, write_atomic
 
 TEMPLATE_ROWS = 60  # prepared rows: a district has about 45 schools
@@ -65,6 +65,7 @@ MSG_ONLY_LEVELS = N_("Only {levels} schools fill this column; other schools leav
 MSG_NOT_FOR_LEVEL = N_(
     "Not for your school ({level}): only {levels} schools fill this column. Leave it blank."
 )
+# What to type in the school's own columns; a rulebook field says it in its `hint`.
 COLUMN_HELP: Mapping[str, str] = MappingProxyType(
     {
         "school_id": N_(
@@ -78,26 +79,6 @@ COLUMN_HELP: Mapping[str, str] = MappingProxyType(
         ),
         "commune": N_("The commune or town where the school is."),
         "principal": N_("The principal's full name."),
-        "students": N_("The number of students: a whole number, 0 or more."),
-        "website_url": N_(
-            "The school's website address, e.g. https://thcshungnhuong.edu.vn; "
-            'type "Chưa có" if the school has none.'
-        ),
-        "ioffice_share": N_(
-            "The share of documents sent and received through VNPT-iOffice, from 0 to 100."
-        ),
-        "cashless_fees": N_(
-            "Có if parents can pay fees without cash (bank transfer, QR code), otherwise Không."
-        ),
-        "computer_rooms": N_(
-            "The number of computer rooms for teaching: a whole number, 0 or more."
-        ),
-        "computers": N_("The number of computers students use: a whole number, 0 or more."),
-        "e_gradebook": N_("Có if the school keeps an electronic gradebook, otherwise Không."),
-        "e_contact_book": N_("Có if the school uses an electronic contact book, otherwise Không."),
-        "online_enrolment": N_(
-            "Có if enrolment into grade 1 or grade 6 is done online, otherwise Không."
-        ),
     }
 )
 
@@ -109,11 +90,23 @@ ERROR_BY_KIND: Mapping[Kind, str] = MappingProxyType(
         "yes_no": N_("Pick Có or Không from the list."),
         "share": N_("Type a number from 0 to 100."),
         "count": N_("Type a whole number, 0 or more."),
+        "number": N_("Type a number within the range the column allows."),
+        "date": N_("Type a date as day/month/year, for example 15/09/2026."),
     }
 )
 
 WIDTH_BY_KIND: Mapping[Kind, int] = MappingProxyType(
-    {"id": 12, "text": 24, "level": 12, "count": 12, "share": 16, "yes_no": 14, "url": 32}
+    {
+        "id": 12,
+        "text": 24,
+        "level": 12,
+        "count": 12,
+        "share": 16,
+        "number": 14,
+        "yes_no": 14,
+        "url": 32,
+        "date": 14,
+    }
 )
 WIDTH_BY_KEY: Mapping[str, int] = MappingProxyType({"school_name": 36})
 
@@ -139,10 +132,11 @@ def write_intake_template(
     path: Path,
     translator: Translator,
     day: dt.date | None = None,
-    columns: Sequence[Column] = COLUMNS,
+    *,
+    columns: Sequence[Column],
 ) -> None:
-    """Write the blank intake form (one row per school, `columns` in order) to `path` (XLSX),
-    atomically: temp file, then rename.
+    """Write the blank intake form (one row per school, `columns` in order: a rulebook's) to
+    `path` (XLSX), atomically: temp file, then rename.
 
     Its times are pinned to the start of `day` (default: today), so writing it twice the same
     day gives the same bytes. Headers stay Vietnamese in every language (they are what the
@@ -183,8 +177,10 @@ def column_width(column: Column) -> int:
 
 
 def column_help(column: Column, translator: Translator) -> str:
-    """What to type in a column, in the translator's language (by its kind for a column
-    without a text of its own)."""
+    """What to type in a column, in the translator's language: a rulebook field's own `hint`,
+    the checker's text for the school's own columns, else what its kind takes."""
+    if column.hint:
+        return column.hint.get(translator.lang) or column.hint["vi"]
     message = COLUMN_HELP.get(column.key) or ERROR_BY_KIND.get(column.kind) or ""
     return translator.gettext(message) if message else column.header_vi
 
@@ -266,12 +262,14 @@ def validation_for(column: Column, translator: Translator) -> DataValidation | N
         validation = DataValidation(type="list", formula1=_list_formula(YES_NO_CHOICES))
     elif kind == "level":
         validation = DataValidation(type="list", formula1=_list_formula(LEVEL_CHOICES))
-    elif kind == "share":
+    elif kind in ("share", "number", "count") and column.minimum is not None:
+        # The field's own range, as the intake checks will judge it.
         validation = DataValidation(
-            type="decimal", operator="between", formula1="0", formula2="100"
+            type="whole" if kind == "count" else "decimal",
+            operator="between",
+            formula1=str(column.minimum),
+            formula2=str(column.maximum),
         )
-    elif kind == "count":
-        validation = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
     elif kind == "id":
         validation = DataValidation(
             type="textLength", operator="lessThanOrEqual", formula1=str(MAX_ID_LENGTH)

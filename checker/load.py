@@ -40,7 +40,7 @@ from checker.celltext import clean_text, cut_text, trim
 from checker.files import FileError
 from checker.i18n import N_
 from checker.limits import DEFAULT_LIMITS, Budget, Limits, printable_name
-from checker.model import COLUMN_BY_KEY, COLUMNS, RawRow, RawTable
+from checker.model import Column, RawRow, RawTable
 from checker.title import semester_in_title
 from checker.workbook import Damaged, Row, Sheet, ods_sheets, open_zip, read_part, xlsx_sheets
 
@@ -114,10 +114,15 @@ class _Header:
 
 
 def load_table(
-    path: Path, limits: Limits = DEFAULT_LIMITS, sheet_name: str | None = None
+    path: Path,
+    columns: Sequence[Column],
+    limits: Limits = DEFAULT_LIMITS,
+    sheet_name: str | None = None,
 ) -> RawTable:
     """Read the intake table in `path` (CSV, XLSX or ODS) into a RawTable, cells as typed.
 
+    `columns` are the table's (a rulebook's `columns`): their headers, aliases included, find
+    the header row; the required ones must be there.
     `limits` bound what the file may hold; `sheet_name` names the sheet to read when a
     workbook has several that look like the table. Raises LoadError (an InputError) when the
     file cannot be used: no such file, not a regular file, too large, empty, not a
@@ -126,16 +131,17 @@ def load_table(
     rows.
     """
     file = path.name
+    names = HeaderNames.of(columns)
     data = files.read_regular_file(path, limits.file_bytes())
     if not data.strip():
         raise LoadError(MSG_EMPTY, {"file": file})
     kind = _sniff_format(data, path)
     budget = Budget(limits, file)
     with _parse_errors(file):
-        sheets = _read_sheets(data, kind, file, budget)
-    sheet, header = _choose_sheet(sheets, file, sheet_name)
-    columns, extra = _map_header(header, file)
-    raw_rows, ignored, repeated = _collect_rows(sheet.rows, header, columns, sheet.cut)
+        sheets = _read_sheets(data, kind, file, budget, names)
+    sheet, header = _choose_sheet(sheets, file, names, sheet_name)
+    positions, extra = _map_header(header, file, names)
+    raw_rows, ignored, repeated = _collect_rows(sheet.rows, header, positions, sheet.cut, names)
     if not raw_rows:
         raise LoadError(MSG_NO_ROWS, {"file": file, "row": str(header.row_number)})
     title = [text for number, cells in sheet.rows if number < header.row_number for text in cells]
@@ -200,10 +206,12 @@ def _zip_format(data: bytes, file: str) -> Format:
     raise LoadError(MSG_NOT_SPREADSHEET, {"file": file})
 
 
-def _read_sheets(data: bytes, kind: Format, file: str, budget: Budget) -> list[Sheet]:
+def _read_sheets(
+    data: bytes, kind: Format, file: str, budget: Budget, names: HeaderNames
+) -> list[Sheet]:
     """The file's sheets, in the order to look for the table (active sheet first)."""
     if kind == "csv":
-        return [_csv_sheet(data, file, budget)]
+        return [_csv_sheet(data, file, budget, names)]
     with open_zip(data) as archive:
         if kind == "ods":
             return ods_sheets(archive, budget)
@@ -283,11 +291,11 @@ def _decode_csv(data: bytes, file: str) -> tuple[str, bool]:
     return text, True
 
 
-def _csv_sheet(data: bytes, file: str, budget: Budget) -> Sheet:
+def _csv_sheet(data: bytes, file: str, budget: Budget, names: HeaderNames) -> Sheet:
     """The CSV as one sheet. A cp1258 reading is kept only if it finds the header row."""
     text, legacy = _decode_csv(data, file)
-    sheet = _csv_rows(text, file, budget)
-    if legacy and _find_header(_head(sheet.rows)) is None:
+    sheet = _csv_rows(text, file, budget, names)
+    if legacy and _find_header(_head(sheet.rows), names) is None:
         raise LoadError(MSG_ENCODING, {"file": file})
     return sheet
 
@@ -325,14 +333,14 @@ def _swallows_records(field: str, delimiter: str, width: int) -> bool:
     return any(line.count(delimiter) >= enough for line in field.splitlines())
 
 
-def _csv_rows(text: str, file: str, budget: Budget) -> Sheet:
+def _csv_rows(text: str, file: str, budget: Budget, names: HeaderNames) -> Sheet:
     """The CSV's rows with data, numbered as Excel shows them, all cells as text.
 
     Raises LoadError when a quote mark swallows the following records into one cell: those
     schools would be silently lost.
     """
     delimiter, text = _split_sep_line(text)
-    delimiter = delimiter or _pick_delimiter(text)
+    delimiter = delimiter or _pick_delimiter(text, names)
     sheet = Sheet("")
     cap, columns = budget.limits.cell_chars, budget.limits.columns
     width = 0  # the most fields a record has had so far (the header's, usually)
@@ -378,7 +386,7 @@ def _split_sep_line(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _pick_delimiter(text: str) -> str:
+def _pick_delimiter(text: str, names: HeaderNames) -> str:
     """';', ',' or tab: the one that splits the header row best, then the most frequent."""
     sample = "".join(itertools.islice(io.StringIO(text, newline=""), HEADER_SCAN_ROWS))
 
@@ -386,7 +394,7 @@ def _pick_delimiter(text: str) -> str:
         head: list[Row] = []
         for number, record in enumerate(_csv_records(sample, delimiter), start=1):
             head.append((number, tuple(clean_text(field[:2000]) for field in record)))
-        header = _find_header(head)
+        header = _find_header(head, names)
         return (header.score if header else 0, sample.count(delimiter))
 
     return max(CSV_DELIMITERS, key=quality)
@@ -414,45 +422,63 @@ def _normalise_header(text: str) -> str:
     return folded.strip(" :.")
 
 
-def _header_aliases() -> Mapping[str, str]:
-    """Normalised header -> column key, for the key, Vietnamese and English header of each."""
-    aliases = {
-        _normalise_header(name): column.key
-        for column in COLUMNS
-        for name in (column.key, column.header_vi, column.header_en)
-    }
-    return MappingProxyType(aliases)
+@dataclass(frozen=True)
+class HeaderNames:
+    """The headers a table's columns may have (key, Vietnamese and English header, aliases),
+    normalised for matching."""
+
+    columns: tuple[Column, ...]
+    aliases: Mapping[str, str]
+
+    @classmethod
+    def of(cls, columns: Sequence[Column]) -> HeaderNames:
+        """The names of `columns` (a rulebook's: the school's own columns, then its fields)."""
+        aliases: dict[str, str] = {}
+        for column in columns:
+            for name in (column.key, column.header_vi, column.header_en, *column.aliases):
+                aliases.setdefault(_normalise_header(name), column.key)
+        return cls(tuple(columns), MappingProxyType(aliases))
+
+    def column_for(self, text: str) -> str | None:
+        """The column key a header cell names, or None.
+
+        A trailing note in brackets is tolerated: 'Số học sinh (tính đến 30/9)' is students.
+        """
+        if not text:
+            return None
+        normalised = _normalise_header(text)
+        if normalised in self.aliases:
+            return self.aliases[normalised]
+        without_note = re.sub(r"\([^()]*\)$", "", normalised).strip(" :.")
+        return self.aliases.get(without_note) if without_note != normalised else None
+
+    def score(self, cells: Sequence[str]) -> int:
+        """How many different known columns a row names."""
+        return len({key for key in map(self.column_for, cells) if key})
+
+    def all_known(self, cells: Sequence[str]) -> bool:
+        """True when a row holds only known column names (a second header row)."""
+        texts = [text for text in cells if text]
+        return bool(texts) and all(self.column_for(text) for text in texts)
+
+    def describe(self, key: str) -> str:
+        """A column as named in messages: its key and Vietnamese header."""
+        header = next(c.header_vi for c in self.columns if c.key == key)
+        return f'{key} ("{header}")'
+
+    @property
+    def required(self) -> list[Column]:
+        """The columns whose header must be in the file."""
+        return [c for c in self.columns if c.required]
 
 
-_ALIASES = _header_aliases()
-
-
-def _column_for(text: str) -> str | None:
-    """The column key a header cell names, or None.
-
-    A trailing note in brackets is tolerated: 'Số học sinh (tính đến 30/9)' is students.
-    """
-    if not text:
-        return None
-    normalised = _normalise_header(text)
-    if normalised in _ALIASES:
-        return _ALIASES[normalised]
-    without_note = re.sub(r"\([^()]*\)$", "", normalised).strip(" :.")
-    return _ALIASES.get(without_note) if without_note != normalised else None
-
-
-def _header_score(cells: Sequence[str]) -> int:
-    """How many different known columns a row names."""
-    return len({key for key in map(_column_for, cells) if key})
-
-
-def _find_header(head: list[Row]) -> _Header | None:
+def _find_header(head: list[Row], names: HeaderNames) -> _Header | None:
     """The header among the first rows: the row naming the most known columns (at least 2).
 
     A header split over two rows (a merged cell above, or sub-headers below a group heading)
     is merged: known names from the row above or below fill the blank cells of the best row.
     """
-    scored = [(_header_score(cells), index) for index, (_, cells) in enumerate(head)]
+    scored = [(names.score(cells), index) for index, (_, cells) in enumerate(head)]
     best = max(scored, key=lambda item: (item[0], -item[1]), default=(0, -1))
     if best[0] < MIN_HEADER_MATCHES:
         return None
@@ -462,13 +488,13 @@ def _find_header(head: list[Row]) -> _Header | None:
     above = head[index - 1] if index > 0 else None
     below = head[index + 1] if index + 1 < len(head) else None
     if above and above[0] == number - 1:
-        merged = _fill_blanks(merged, above[1])
-    if below and below[0] == number + 1 and _all_known(below[1]):
-        merged, last_row = _fill_blanks(merged, below[1]), number + 1
-    return _Header(number, last_row, tuple(merged), _header_score(merged))
+        merged = _fill_blanks(merged, above[1], names)
+    if below and below[0] == number + 1 and names.all_known(below[1]):
+        merged, last_row = _fill_blanks(merged, below[1], names), number + 1
+    return _Header(number, last_row, tuple(merged), names.score(merged))
 
 
-def _fill_blanks(cells: list[str], neighbour: Sequence[str]) -> list[str]:
+def _fill_blanks(cells: list[str], neighbour: Sequence[str], names: HeaderNames) -> list[str]:
     """`cells` with the known column names of `neighbour` put where `cells` names none.
 
     The cell replaced is blank (a merged cell) or a group heading ('Ứng dụng CNTT') over
@@ -477,21 +503,15 @@ def _fill_blanks(cells: list[str], neighbour: Sequence[str]) -> list[str]:
     width = max(len(cells), len(neighbour))
     filled = cells + [""] * (width - len(cells))
     for position, text in enumerate(neighbour):
-        if not _column_for(filled[position]) and _column_for(text):
+        if not names.column_for(filled[position]) and names.column_for(text):
             filled[position] = text
     return filled
 
 
-def _all_known(cells: Sequence[str]) -> bool:
-    """True when a row holds only known column names (a second header row)."""
-    texts = [text for text in cells if text]
-    return bool(texts) and all(_column_for(text) for text in texts)
-
-
-def _names_required(header: _Header) -> bool:
+def _names_required(header: _Header, names: HeaderNames) -> bool:
     """True when the header names every required column: the sheet looks like the table."""
-    named = {_column_for(text) for text in header.cells}
-    return all(c.key in named for c in COLUMNS if c.required)
+    named = {names.column_for(text) for text in header.cells}
+    return all(c.key in named for c in names.required)
 
 
 def _quoted_names(sheets: Iterable[Sheet]) -> str:
@@ -500,7 +520,7 @@ def _quoted_names(sheets: Iterable[Sheet]) -> str:
 
 
 def _choose_sheet(
-    sheets: list[Sheet], file: str, wanted: str | None = None
+    sheets: list[Sheet], file: str, names: HeaderNames, wanted: str | None = None
 ) -> tuple[Sheet, _Header]:
     """The sheet holding the table: the one `wanted` names; else the only sheet whose header
     names every required column; else the sheet whose header names the most known columns
@@ -511,17 +531,19 @@ def _choose_sheet(
     """
     if wanted is not None:
         sheets = _sheets_named(sheets, wanted, file)
-    found = [(sheet, header) for sheet in sheets if (header := _find_header(_head(sheet.rows)))]
-    tables = [(sheet, header) for sheet, header in found if _names_required(header)]
+    found = [
+        (sheet, header) for sheet in sheets if (header := _find_header(_head(sheet.rows), names))
+    ]
+    tables = [(sheet, header) for sheet, header in found if _names_required(header, names)]
     if len(tables) > 1:
-        names = _quoted_names(sheet for sheet, _ in tables)
-        raise LoadError(MSG_SEVERAL_TABLES, {"file": file, "sheets": names})
+        listed = _quoted_names(sheet for sheet, _ in tables)
+        raise LoadError(MSG_SEVERAL_TABLES, {"file": file, "sheets": listed})
     if tables:
         return tables[0]
     if found:
         return max(found, key=lambda item: item[1].score)  # max keeps the first on a tie
     if any(sheet.rows for sheet in sheets):
-        required = [c for c in COLUMNS if c.required]
+        required = names.required
         expected = ", ".join(f'"{c.header_vi}"' for c in required[:4]) + ", …"
         raise LoadError(
             MSG_NO_HEADER, {"file": file, "rows": str(HEADER_SCAN_ROWS), "expected": expected}
@@ -542,12 +564,9 @@ def _sheets_named(sheets: list[Sheet], wanted: str, file: str) -> list[Sheet]:
     raise LoadError(MSG_NO_SUCH_SHEET, params)
 
 
-def _describe(key: str) -> str:
-    """A column as named in messages: its key and Vietnamese header."""
-    return f'{key} ("{COLUMN_BY_KEY[key].header_vi}")'
-
-
-def _map_header(header: _Header, file: str) -> tuple[dict[int, str], tuple[str, ...]]:
+def _map_header(
+    header: _Header, file: str, names: HeaderNames
+) -> tuple[dict[int, str], tuple[str, ...]]:
     """Cell position -> column key, and the headers of the extra (unknown) columns.
 
     Raises LoadError for a known column given twice or a required column absent.
@@ -555,7 +574,7 @@ def _map_header(header: _Header, file: str) -> tuple[dict[int, str], tuple[str, 
     positions: dict[str, list[int]] = {}
     extra: list[str] = []
     for position, text in enumerate(header.cells):
-        key = _column_for(text)
+        key = names.column_for(text)
         if key:
             positions.setdefault(key, []).append(position)
         elif text:
@@ -566,11 +585,11 @@ def _map_header(header: _Header, file: str) -> tuple[dict[int, str], tuple[str, 
             from openpyxl.utils import get_column_letter  # only on this error path: heavy
 
             letters = ", ".join(get_column_letter(p + 1) for p in places)
-            params = {"file": file, "column": _describe(key), "row": row, "letters": letters}
+            params = {"file": file, "column": names.describe(key), "row": row, "letters": letters}
             raise LoadError(MSG_DUPLICATE_COLUMN, params)
-    missing = [c.key for c in COLUMNS if c.required and c.key not in positions]
+    missing = [c.key for c in names.required if c.key not in positions]
     if missing:
-        columns = ", ".join(_describe(key) for key in missing)
+        columns = ", ".join(names.describe(key) for key in missing)
         raise LoadError(MSG_MISSING_COLUMNS, {"file": file, "row": row, "columns": columns})
     return {places[0]: key for key, places in positions.items()}, tuple(extra)
 
@@ -668,10 +687,10 @@ def _is_column_number_row(cells: Sequence[str]) -> bool:
     return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
-def _is_repeated_header(cells: Sequence[str]) -> bool:
+def _is_repeated_header(cells: Sequence[str], names: HeaderNames) -> bool:
     """True for the header row typed (or pasted) again below the header, in any accepted
     spelling (key, Vietnamese or English): it is not a school."""
-    return _header_score(cells) >= MIN_HEADER_MATCHES and _all_known(cells)
+    return names.score(cells) >= MIN_HEADER_MATCHES and names.all_known(cells)
 
 
 def _collect_rows(
@@ -679,6 +698,7 @@ def _collect_rows(
     header: _Header,
     columns: Mapping[int, str],
     cut: Mapping[int, set[int]],
+    names: HeaderNames,
 ) -> tuple[list[RawRow], list[int], list[int]]:
     """The rows below the header: school rows, the row numbers of blank/footer rows, and the
     row numbers of repeated header rows.
@@ -700,13 +720,13 @@ def _collect_rows(
         known = {key: cells[p] if p < len(cells) else "" for p, key in columns.items()}
         if not any(known.values()) or (first and _is_column_number_row(cells)):
             ignored.append(number)
-        elif _is_repeated_header(cells):
+        elif _is_repeated_header(cells, names):
             repeated.append(number)
         elif _is_footer_row(cells, signature_columns):
             ignored.append(number)
             signature_columns.update(p for p, text in enumerate(cells) if text)
         else:
             too_long = frozenset(columns[p] for p in cut.get(number, ()) if p in columns)
-            values = {c.key: known.get(c.key, "") for c in COLUMNS}
+            values = {c.key: known.get(c.key, "") for c in names.columns}
             raw_rows.append(RawRow(number, values, too_long))
     return raw_rows, ignored, repeated

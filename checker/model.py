@@ -6,6 +6,7 @@ Nothing here does I/O; every stage is a function of these values.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,11 +15,11 @@ from typing import Literal
 
 # A typed cell value after validation: a number (a count is an int, a share an exact Decimal, so
 # that 89.9999999999999999 stays below 90), a yes/no, a text, or None (blank or invalid).
-Value = Decimal | float | bool | str | None
+Value = Decimal | float | bool | str | dt.date | None
 
 Status = Literal["met", "not_met", "not_applicable", "missing"]
 
-Kind = Literal["id", "text", "level", "count", "share", "yes_no", "url"]
+Kind = Literal["id", "text", "level", "count", "share", "number", "yes_no", "url", "date"]
 
 
 class InputError(Exception):
@@ -31,62 +32,41 @@ class InputError(Exception):
 
 @dataclass(frozen=True)
 class Column:
-    """One column of the intake table."""
+    """One column of the intake table.
+
+    The school's own columns (id, name, level, commune, principal) are the checker's; every
+    other column is a field a rulebook declares (`[[fields]]`), so that the loader, the intake
+    checks, the forms and the scorecards all follow one declaration.
+    """
 
     key: str
     header_vi: str
     kind: Kind
-    required: bool
+    required: bool  # the header must be in the file
     header_en: str
-    # The school levels that must fill it (a criterion they are scored on reads it); empty for
-    # every level. A combined school fills a column when any of its levels does.
+    # The school levels that fill it (greyed for the others on a form); empty for every level.
+    # A combined school fills a column when any of its levels does.
     levels: tuple[str, ...] = ()
+    must_fill: bool = False  # a blank cell is a problem for the schools of `levels`
+    aliases: tuple[str, ...] = ()  # other headers accepted for it (old names, spellings)
+    minimum: Decimal | None = None  # for numbers: the smallest value accepted
+    maximum: Decimal | None = None  # and the largest
+    hint: Mapping[str, str] = field(default_factory=dict)  # how to fill it, by language
 
     def applies_to(self, levels: tuple[str, ...]) -> bool:
-        """Whether a school of these levels must fill this column."""
+        """Whether a school of these levels fills this column."""
         return not self.levels or any(level in self.levels for level in levels)
 
 
-_TH_THCS = ("tieu_hoc", "thcs")
-
-# The intake form, in the order of the office's workbook.
-COLUMNS: tuple[Column, ...] = (
-    Column("school_id", "Mã trường", "id", True, "School ID"),
-    Column("school_name", "Tên trường", "text", True, "School name"),
-    Column("level", "Cấp học", "level", True, "Level"),
-    Column("commune", "Xã/Thị trấn", "text", False, "Commune"),
+# The school's own columns, in the order of the office's workbook: every rulebook's table
+# starts with them. The rulebook's fields follow.
+IDENTITY_COLUMNS: tuple[Column, ...] = (
+    Column("school_id", "Mã trường", "id", True, "School ID", must_fill=True),
+    Column("school_name", "Tên trường", "text", True, "School name", must_fill=True),
+    Column("level", "Cấp học", "level", True, "Level", must_fill=True),
+    Column("commune", "Xã/Thị trấn", "text", False, "Commune", aliases=("Xã/Phường",)),
     Column("principal", "Hiệu trưởng", "text", False, "Principal"),
-    Column("students", "Số học sinh", "count", False, "Students"),
-    Column("website_url", "Website", "url", True, "Website"),
-    Column(
-        "ioffice_share",
-        "Tỷ lệ văn bản qua iOffice (%)",
-        "share",
-        True,
-        "Share of documents via iOffice (%)",
-    ),
-    Column(
-        "cashless_fees",
-        "Thu phí không dùng tiền mặt",
-        "yes_no",
-        True,
-        "Cashless fee payment",
-        ("mam_non", "thcs"),
-    ),
-    Column("computer_rooms", "Số phòng máy tính", "count", True, "Computer rooms", _TH_THCS),
-    Column(
-        "computers", "Số máy tính cho học sinh", "count", True, "Computers for students", _TH_THCS
-    ),
-    Column("e_gradebook", "Sổ điểm điện tử", "yes_no", True, "Electronic gradebook", _TH_THCS),
-    Column(
-        "e_contact_book", "Sổ liên lạc điện tử", "yes_no", True, "Electronic contact book", _TH_THCS
-    ),
-    Column(
-        "online_enrolment", "Tuyển sinh trực tuyến", "yes_no", True, "Online enrolment", _TH_THCS
-    ),
 )
-
-COLUMN_BY_KEY: Mapping[str, Column] = {c.key: c for c in COLUMNS}
 
 # School levels in the order of the education system. A combined school (trường liên cấp, e.g.
 # "TH&THCS") has several; its level is written with "+" between them ("tieu_hoc+thcs").
@@ -146,6 +126,8 @@ class Problem:
     column: str  # a column key, or "" when the problem is with the whole row
     value: str  # as typed
     code: str  # e.g. "blank", "not_a_number", "out_of_range", "unknown_level"
+    kind: Kind = "text"  # the column's kind, for the fix hint
+    header: tuple[str, str] = ("", "")  # the column's Vietnamese and English header
 
 
 @dataclass(frozen=True)
@@ -194,6 +176,11 @@ class Condition:
     field: str
     op: str
     value: float | None = None
+    column: Column | None = None  # the field's declaration, joined in when the rulebook loads
+
+
+# A criterion's texts by language code ('vi', 'en').
+Texts = Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -201,21 +188,92 @@ class Criterion:
     """One criterion of the rulebook. Texts are per language code ('vi', 'en')."""
 
     id: str
-    label: Mapping[str, str]
+    label: Texts
     levels: tuple[str, ...]
     conditions: tuple[Condition, ...]
     target: float  # the plan's target, percent of applicable schools
-    legal_basis: Mapping[str, str]
-    remediation: Mapping[str, str]
+    legal_basis: Texts
+    remediation: Texts
+    code: str = ""  # the index's item number, e.g. "2.4.3"
+    group: str = ""  # the scoring group's id; "" when the rulebook has no groups
+    points: Decimal = Decimal(0)  # earned in full when met (or as entered, when self-scored)
+    mandatory: bool = False  # a mandatory condition of its group (điều kiện bắt buộc)
+    self_scored: bool = False  # the school enters its points and evidence
+    verify: bool = False  # the item could not be confirmed against the regulation's text
+    # Texts that differ by school level: level -> text key ('label', ...) -> language -> text.
+    by_level: Mapping[str, Mapping[str, Texts]] = field(default_factory=dict)
+    section: str = ""  # the id of the rulebook it comes from
+
+    def text(self, key: str, levels: tuple[str, ...]) -> Texts:
+        """The texts `key` ('label', 'legal_basis', 'remediation') for a school of `levels`:
+        those of the first of its levels that has its own, else the criterion's."""
+        for level in levels:
+            own = self.by_level.get(level, {}).get(key)
+            if own:
+                return own
+        texts: Texts = getattr(self, key)
+        return texts
+
+
+def self_scored_keys(criterion_id: str) -> tuple[str, str]:
+    """The points and evidence columns a self-scored criterion adds to the intake table."""
+    return criterion_id + "_points", criterion_id + "_evidence"
+
+
+# The default level bands of QĐ 4725/QĐ-BGDĐT: Mức 1 below 50 points, Mức 2 from 50 to 75,
+# Mức 3 above 75 (of 100).
+DEFAULT_BANDS = (Decimal(50), Decimal(75))
+
+
+@dataclass(frozen=True)
+class Group:
+    """A scoring group of a rulebook (e.g. 'Chuyển đổi số trong quản trị', out of 100)."""
+
+    id: str
+    label: Texts
+    max_points: Decimal
+    bands: tuple[Decimal, Decimal] = DEFAULT_BANDS  # Mức 2 from the first, Mức 3 above the 2nd
+    mandatory_caps_level: bool = True  # a mandatory condition not met: at most Mức 1
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One rulebook file of a run (a run may read the local plan and the national index)."""
+
+    id: str
+    title: Texts
+    version: str
+    sha256: str
 
 
 @dataclass(frozen=True)
 class Rulebook:
-    """The criteria, as loaded from the rulebook file."""
+    """The criteria, as loaded from the rulebook file(s), with the fields they read."""
 
     version: str
     sha256: str
     criteria: tuple[Criterion, ...]
+    fields: tuple[Column, ...] = ()
+    groups: tuple[Group, ...] = ()
+    sections: tuple[Section, ...] = ()
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The intake table's columns: the school's own, then the fields."""
+        return IDENTITY_COLUMNS + self.fields
+
+    def column(self, key: str) -> Column:
+        """The column called `key` (KeyError when there is none)."""
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(key)
+
+    @property
+    def plan_criteria(self) -> tuple[Criterion, ...]:
+        """The criteria scored as met / applicable: those outside any points group."""
+        return tuple(c for c in self.criteria if not c.group)
 
 
 @dataclass(frozen=True)
@@ -226,6 +284,18 @@ class Verdict:
     status: Status
     values: Mapping[str, Value] = field(default_factory=dict)
     reason: MissingReason | None = None  # only for "missing": blank cell or invalid value
+    points: Decimal | None = None  # earned, for a criterion of a points group; else None
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One school's standing in one scoring group."""
+
+    group_id: str
+    points: Decimal  # earned, on the group's scale
+    max_points: Decimal  # the group's maximum (100 for QĐ 4725), not the sum of its items
+    level: int | None  # Mức 1, 2 or 3; None when the group does not apply to the school
+    mandatory_met: bool  # every mandatory condition of the group is met
 
 
 def share(met: int, applicable: int) -> float | None:
@@ -240,16 +310,22 @@ class SchoolResult:
 
     school: School
     verdicts: tuple[Verdict, ...]
+    groups: tuple[GroupResult, ...] = ()  # one per scoring group of the rulebook(s)
+
+    @property
+    def plan_verdicts(self) -> tuple[Verdict, ...]:
+        """The verdicts scored as met / applicable (criteria outside any points group)."""
+        return tuple(v for v in self.verdicts if v.points is None)
 
     @property
     def met(self) -> int:
-        """How many applicable criteria the school meets."""
-        return sum(v.status == "met" for v in self.verdicts)
+        """How many applicable criteria the school meets (outside points groups)."""
+        return sum(v.status == "met" for v in self.plan_verdicts)
 
     @property
     def applicable(self) -> int:
         """How many criteria apply to the school's level (missing ones included)."""
-        return sum(v.status != "not_applicable" for v in self.verdicts)
+        return sum(v.status != "not_applicable" for v in self.plan_verdicts)
 
     @property
     def score(self) -> float | None:

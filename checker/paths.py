@@ -1,4 +1,4 @@
-"""Where the checker's own files live: templates, fonts, the default rulebook and intake suite,
+"""Where the checker's own files live: templates, fonts, the rulebooks,
 the office settings example, the sample district and the catalogs.
 
 They are package data, found through `importlib.resources`, so that a wheel installed anywhere
@@ -27,8 +27,8 @@ def package_folder(package: str) -> Path:
 
 TEMPLATES_DIR = package_folder("checker.templates")
 EXPECTATIONS_DIR = package_folder("checker.expectations")
-DEFAULT_RULEBOOK = EXPECTATIONS_DIR / "rulebook.toml"
-INTAKE_SUITE = EXPECTATIONS_DIR / "intake_suite.json"
+DEFAULT_RULEBOOK = EXPECTATIONS_DIR / "rulebook.toml"  # the local plan (Kế hoạch 4291)
+QD4725_RULEBOOK = EXPECTATIONS_DIR / "qd4725.toml"  # the national index (QĐ 4725/QĐ-BGDĐT)
 DEFAULT_OFFICE = package_folder("checker") / "examples" / "office.toml"
 SAMPLE_DATA_DIR = package_folder("checker.sample_data")
 LOCALE_DIR = package_folder("checker") / "locale"

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from checker.context import column_label, level_word, status_word, text_in, value_text
 from checker.i18n import N_, Translator
-from checker.model import COLUMN_BY_KEY, Rulebook, SchoolResult, Verdict
+from checker.model import Rulebook, SchoolResult, Verdict
 from checker.safe_text import plain_text
 
 SHEET = N_("Results")
@@ -33,22 +33,21 @@ SCORE_HEADERS = (N_("Criteria met"), N_("Criteria that apply"), N_("Share met"))
 FILLS = {"met": "E2F0D9", "not_met": "F8D7DA", "missing": "FFF3CD", "not_applicable": "EEEEEE"}
 
 
-def value_cell(verdict: Verdict, raw: dict[str, str], t: Translator) -> Any:
+def value_cell(verdict: Verdict, raw: dict[str, str], rulebook: Rulebook, t: Translator) -> Any:
     """The value a verdict read: a number when it is one number, else the text as printed."""
     if verdict.status == "not_applicable":
         return None
-    values = dict(verdict.values)
+    values = [(rulebook.column(key), value) for key, value in verdict.values.items()]
     if len(values) == 1:
-        [(key, value)] = values.items()
-        kind = COLUMN_BY_KEY[key].kind
+        [(column, value)] = values
         numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-        if kind in ("count", "share") and numeric:
+        if column.kind in ("count", "share", "number") and numeric:
             return float(value)  # type: ignore[arg-type]  # Excel stores doubles
-        return plain_text(value_text(key, value, raw.get(key, ""), t))
+        return plain_text(value_text(column, value, raw.get(column.key, ""), t))
     return plain_text(
         "; ".join(
-            f"{column_label(key, t)}: {value_text(key, value, raw.get(key, ''), t)}"
-            for key, value in values.items()
+            f"{column_label(column, t)}: {value_text(column, value, raw.get(column.key, ''), t)}"
+            for column, value in values
         )
     )
 
@@ -121,7 +120,7 @@ def result_row(
     for verdict in result.verdicts:
         status = WriteOnlyCell(sheet, status_word(verdict.status, t, verdict.reason))
         status.fill = fills[verdict.status]
-        value = value_cell(verdict, raw, t)
+        value = value_cell(verdict, raw, rulebook, t)
         cell = WriteOnlyCell(sheet, value)
         if isinstance(value, str):
             cell.data_type = "s"  # a value typed as '=…' stays text, never a formula

@@ -83,12 +83,11 @@ class RunOptions:
     semester: Semester
     out_dir: Path
     lang: str
-    rules_path: Path
+    rules_paths: tuple[Path, ...]  # one rulebook, or several read in one run (sections)
     office_path: Path
     db_url: str
     day: dt.date
     replace: bool = False  # replace a semester recorded from another input file
-    suite_path: Path = paths.INTAKE_SUITE  # the intake checks (a working folder may have its own)
     render_slots: int = 1  # local render processes, or a Dask cluster's threads (chunks in flight)
     limits: Limits = DEFAULT_LIMITS
     sheet: str | None = None  # --sheet: the sheet to read when several look like the table
@@ -183,9 +182,9 @@ def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: st
     rates), validated in this process: the benchmark's naive baseline and the render tests
     use them."""
     t = load_translator(lang)
-    inputs = load_inputs(table_path, paths.DEFAULT_RULEBOOK, paths.DEFAULT_OFFICE, lang)
+    inputs = load_inputs(table_path, (paths.DEFAULT_RULEBOOK,), paths.DEFAULT_OFFICE, lang)
     table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
-    intake = validate_table(table)
+    intake = validate_table(table, rulebook)
     results = evaluate(intake.schools, rulebook)
     run_id = run_id_of(table, rulebook, paths.DEFAULT_OFFICE, semester, lang, day)
     facts = RunFacts(semester, run_id, day, __version__, office)
@@ -194,15 +193,13 @@ def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: st
     return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
 
 
-def validate_in(
-    validator: Executor | None, table: RawTable, suite_path: Path = paths.INTAKE_SUITE
-) -> Intake:
+def validate_in(validator: Executor | None, table: RawTable, rulebook: Rulebook) -> Intake:
     """Validate the table in the validator process (then shut it down, giving its memory back
     before rendering starts), or here when there is none."""
     if validator is None:
-        return validate_table(table, suite_path)
+        return validate_table(table, rulebook)
     try:
-        intake = validator.submit(validate_table, table, suite_path).result()
+        intake = validator.submit(validate_table, table, rulebook).result()
     finally:
         validator.shutdown(wait=False)
     # The intake came back with a copy of the table's rows: keep this process's one only.
@@ -237,14 +234,14 @@ def run_checker(
         intake_options = IntakeOptions(options.limits, options.sheet, options.semester)
         inputs = load_inputs(
             options.input_path,
-            options.rules_path,
+            options.rules_paths,
             options.office_path,
             options.lang,
             intake_options,
         )
     table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
     unit = inputs.unit
-    intake = validate_in(validator, table, options.suite_path)
+    intake = validate_in(validator, table, rulebook)
     results = evaluate(intake.schools, rulebook)
 
     out = options.out_dir

@@ -1,11 +1,11 @@
 """VALIDATE stage: RawTable -> Intake, judged by the Great Expectations intake suite.
 
-Each cell's text is first normalised by its column's kind (model.COLUMNS): numbers lose their
-spaces and percent signs and get '.' as the decimal mark, yes/no and level labels become their
-canonical words. The normalised texts, with a numeric companion column for numbers, go into a
-pandas DataFrame that a real GX suite (`expectations/intake_suite.json`) validates. Every
-problem reported comes from a failed expectation of that suite: the GX results are the
-data-quality report, not a second opinion beside it.
+Each cell's text is first normalised by its column's kind (the rulebook's fields): numbers lose
+their spaces and percent signs and get '.' as the decimal mark, yes/no and level labels become
+their canonical words, dates become YYYY-MM-DD. The normalised texts, with a numeric companion
+column for numbers, go into a pandas DataFrame that a real GX suite, generated from the same
+fields (checker.intake_checks), validates. Every problem reported comes from a failed
+expectation of that suite: the GX results are the data-quality report, not a second opinion.
 
 Row-level problems never stop the run: the bad value becomes None (so criteria reading it are
 `missing`) and the problem travels with the school. Only ids that would break the run (the
@@ -15,7 +15,7 @@ same id twice, an id that cannot be a file name) raise ValidationError.
 from __future__ import annotations
 
 import contextlib
-import json
+import datetime as dt
 import logging
 import re
 import unicodedata
@@ -30,14 +30,12 @@ if TYPE_CHECKING:  # pandas is imported where a frame is built: the CLI's main p
     import pandas as pd  # never needs it (validation runs in a process of its own)
 
 from checker import ids as id_rule
-from checker import model, paths
+from checker import model
 from checker.i18n import N_
+from checker.intake_checks import BARE_SUFFIX, LEVEL_FLAG_PREFIX, NUMBER_SUFFIX, build_suite
 
-NUMBER_SUFFIX = "__num"  # the numeric companion of column k is named k + NUMBER_SUFFIX
-# A share's text as typed without a percent sign ("0,85" in a CSV, not an Excel percent cell),
-# for the suite's check of fractions that were probably meant as percentages.
-BARE_SUFFIX = "__bare"
 ROW_COLUMN = "_row"
+NUMBER_KINDS = frozenset({"count", "share", "number"})
 
 # The same shape as the suite's "not_a_number" regex: the companion holds a number only for
 # text that the suite accepts as one.
@@ -73,7 +71,6 @@ _LEVEL_WORDS: Mapping[str, str] = {
 _LEVEL_SEPARATORS = re.compile(r"\s*(?:&|,|;|/|\+|-|\bva\b)\s*")
 # Words that may stand before a combined school's levels: "Trường liên cấp TH-THCS".
 _COMBINED_PREFIX = re.compile(r"^(?:truong\s+)?(?:lien\s+cap\b)?\s*:?\s*")
-LEVEL_FLAG_PREFIX = "level__"  # boolean frame columns: does the school teach this level?
 
 # Problem code -> (what is wrong, how to fix it): English msgids, translated when shown. The
 # first part is a phrase without a final full stop (it is followed by the fix on scorecards).
@@ -118,6 +115,14 @@ PROBLEM_TEXTS: Mapping[str, tuple[str, str]] = {
         N_("The value is far longer than any real entry; only its beginning is shown"),
         N_("Check the cell and type only the value asked for."),
     ),
+    "not_a_date": (
+        N_("The value is not a date"),
+        N_("Enter a date as day/month/year, for example 15/09/2026."),
+    ),
+    "no_evidence": (
+        N_("Points are entered without evidence"),
+        N_("Enter the evidence: the number of the document or a link to it."),
+    ),
     "suspect_fraction": (
         N_("{value} looks like a fraction: did the school mean {percent}%?"),
         N_("The value is scored as typed; if {percent}% was meant, enter {percent}."),
@@ -131,13 +136,17 @@ WARNING_CODES = frozenset({"suspect_fraction"})
 FIX_BY_KIND: Mapping[str, str] = {
     "count": N_("Enter a whole number of 0 or more, for example 20."),
     "share": N_("Enter a percentage from 0 to 100, for example 92,5."),
+    "number": N_("Enter a number within the range the form gives."),
+    "date": N_("Enter a date as day/month/year, for example 15/09/2026."),
     "yes_no": N_("Write Có or Không."),
     "url": N_("Enter the full web address, for example https://tentruong.edu.vn."),
     "level": N_(
         "Write Mầm non, Tiểu học, THCS or THPT; for a combined school, for example TH&THCS."
     ),
 }
-_KIND_FIXED_CODES = frozenset({"not_a_number", "not_whole", "out_of_range", "not_yes_no"})
+_KIND_FIXED_CODES = frozenset(
+    {"not_a_number", "not_whole", "out_of_range", "not_yes_no", "not_a_date"}
+)
 
 
 def fix_text_of(code: str, kind: model.Kind) -> str:
@@ -268,7 +277,7 @@ def normalise_cell(text: str, kind: model.Kind) -> Cell:
     cleaned = clean_text(text)
     if cleaned is None:
         return Cell(None)
-    if kind in ("count", "share"):
+    if kind in NUMBER_KINDS:
         rewritten = number_text(cleaned, kind)
         number = float(rewritten) if _NUMBER.fullmatch(rewritten) else None
         return Cell(rewritten, number, bare="%" not in cleaned)
@@ -276,7 +285,30 @@ def normalise_cell(text: str, kind: model.Kind) -> Cell:
         return Cell(yes_no_text(cleaned))
     if kind == "level":
         return Cell(level_text(cleaned))
+    if kind == "date":
+        return Cell(date_text(cleaned))
     return Cell(cleaned)
+
+
+_DAY_FIRST = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00)?)?")
+
+
+def date_text(text: str) -> str:
+    """A date as YYYY-MM-DD: '15/09/2026', '15-9-2026', '2026-09-15' (and a spreadsheet's
+    date cell, read as '2026-09-15 00:00:00'); anything else comes back for the suite to
+    reject. Vietnamese dates put the day first."""
+    compact = _SPACES.sub(" ", text).strip()
+    if found := _DAY_FIRST.fullmatch(compact):
+        day, month, year = (int(part) for part in found.groups())
+    elif found := _ISO_DAY.fullmatch(compact):
+        year, month, day = (int(part) for part in found.groups())
+    else:
+        return text
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return text
 
 
 def has_data(row: model.RawRow) -> bool:
@@ -284,18 +316,20 @@ def has_data(row: model.RawRow) -> bool:
     return any(clean_text(text) for text in row.cells.values())
 
 
-def normalise_rows(rows: Sequence[model.RawRow]) -> dict[int, dict[str, Cell]]:
+def normalise_rows(
+    rows: Sequence[model.RawRow], columns: Sequence[model.Column]
+) -> dict[int, dict[str, Cell]]:
     """Row number -> column key -> Cell, for every row that holds data."""
     return {
-        row.row_number: {
-            c.key: normalise_cell(row.cells.get(c.key, ""), c.kind) for c in model.COLUMNS
-        }
+        row.row_number: {c.key: normalise_cell(row.cells.get(c.key, ""), c.kind) for c in columns}
         for row in rows
         if has_data(row)
     }
 
 
-def build_frame(cells: Mapping[int, Mapping[str, Cell]]) -> pd.DataFrame:
+def build_frame(
+    cells: Mapping[int, Mapping[str, Cell]], columns: Sequence[model.Column]
+) -> pd.DataFrame:
     """The DataFrame the suite validates: `_row`, every column's text, numbers' companions."""
     import pandas as pd
 
@@ -305,10 +339,10 @@ def build_frame(cells: Mapping[int, Mapping[str, Cell]]) -> pd.DataFrame:
     levels = [set(model.levels_of(row["level"].text)) for row in cells.values()]
     for level in model.LEVELS:
         data[LEVEL_FLAG_PREFIX + level] = pd.Series([level in s for s in levels], dtype="bool")
-    for column in model.COLUMNS:
+    for column in columns:
         texts = [row[column.key].text for row in cells.values()]
         data[column.key] = pd.Series(texts, dtype="object")
-        if column.kind in ("count", "share"):
+        if column.kind in NUMBER_KINDS:
             numbers = [row[column.key].number for row in cells.values()]
             data[column.key + NUMBER_SUFFIX] = pd.Series(numbers, dtype="float64")
         if column.kind == "share":
@@ -321,20 +355,6 @@ def build_frame(cells: Mapping[int, Mapping[str, Cell]]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------
 # Running the Great Expectations suite
-
-
-def load_suite_dict(suite_path: Path) -> dict[str, Any]:
-    """The suite file as a dict, each expectation's meta stamped with its position."""
-    with suite_path.open(encoding="utf-8") as suite_file:
-        suite = json.load(suite_file)
-    for order, expectation in enumerate(suite["expectations"]):
-        if not expectation.get("meta", {}).get("problem"):
-            raise ValueError(f"{suite_path}: expectation {order} has no meta.problem code")
-        # GX does not keep the suite's order in its results; the stamp restores it.
-        expectation["meta"] = {**expectation["meta"], "order": order}
-        if expectation["meta"]["problem"] == UNSAFE_ID:  # the id rule has one home: ids.py
-            expectation["kwargs"] = {**expectation["kwargs"], "regex": id_rule.SCHOOL_ID_PATTERN}
-    return suite
 
 
 @contextlib.contextmanager
@@ -358,13 +378,12 @@ def preload() -> None:
         import great_expectations  # noqa: F401
 
 
-def run_suite(frame: pd.DataFrame, suite_path: Path) -> tuple[Failure, ...]:
+def run_suite(frame: pd.DataFrame, suite_dict: Mapping[str, Any]) -> tuple[Failure, ...]:
     """Validate the frame with the GX suite; one Failure per failed expectation, suite order.
 
     GX is imported here, not at module top: the import costs seconds and the CLI overlaps it
     with reading the input.
     """
-    suite_dict = load_suite_dict(suite_path)
     with quiet_gx():
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -385,17 +404,17 @@ def run_suite(frame: pd.DataFrame, suite_path: Path) -> tuple[Failure, ...]:
                 "unexpected_index_column_names": [ROW_COLUMN],
             },
         )
-    failures = [_failure(item, suite_path) for item in result.results if not item.success]
+    failures = [_failure(item) for item in result.results if not item.success]
     return tuple(sorted(failures, key=lambda failure: failure.order))
 
 
-def _failure(item: Any, suite_path: Path) -> Failure:
+def _failure(item: Any) -> Failure:
     """A Failure from one failed GX expectation result; RuntimeError if GX itself failed."""
     config = item.expectation_config
     if _raised(item.exception_info) or "unexpected_index_list" not in item.result:
         # A broken suite or frame is the project's bug, never the school's: fail loudly.
         raise RuntimeError(
-            f"{suite_path}: expectation {config.type} on {config.kwargs} could not run"
+            f"intake checks: expectation {config.type} on {config.kwargs} could not run"
         )
     column = str(config.kwargs["column"]).removesuffix(NUMBER_SUFFIX).removesuffix(BARE_SUFFIX)
     rows = tuple(int(index[ROW_COLUMN]) for index in item.result["unexpected_index_list"])
@@ -483,7 +502,9 @@ def typed_value(cell: Cell, kind: model.Kind) -> model.Value:
     """The cell's typed value: int counts, float shares, bool yes/no, text; None if blank."""
     if kind == "count":
         return int(cell.number) if cell.number is not None and cell.number.is_integer() else None
-    if kind == "share":
+    if kind == "date":
+        return dt.date.fromisoformat(cell.text) if cell.text else None
+    if kind in ("share", "number"):
         # Exact: the text as typed, not the float the suite compared ("89.9999999999999999"
         # is below 90; as a float it would be 90.0 and meet the threshold).
         return Decimal(cell.text) if cell.number is not None and cell.text else None
@@ -496,26 +517,39 @@ def typed_value(cell: Cell, kind: model.Kind) -> model.Value:
 
 
 def row_problems(
-    row: model.RawRow, cells: Mapping[str, Cell], codes: Mapping[tuple[int, str], str]
+    row: model.RawRow,
+    cells: Mapping[str, Cell],
+    codes: Mapping[tuple[int, str], str],
+    columns: Sequence[model.Column],
 ) -> tuple[model.Problem, ...]:
     """The row's problems, in the intake form's column order."""
     school_id = cells["school_id"].text or ""
     name = cells["school_name"].text or ""
     return tuple(
-        model.Problem(row.row_number, school_id, name, c.key, row.cells.get(c.key, ""), code)
-        for c in model.COLUMNS
+        model.Problem(
+            row.row_number,
+            school_id,
+            name,
+            c.key,
+            row.cells.get(c.key, ""),
+            code,
+            c.kind,
+            (c.header_vi, c.header_en),
+        )
+        for c in columns
         if (code := codes.get((row.row_number, c.key))) is not None
     )
 
 
 def build_school(
-    row: model.RawRow, cells: Mapping[str, Cell], problems: tuple[model.Problem, ...]
+    row: model.RawRow,
+    cells: Mapping[str, Cell],
+    problems: tuple[model.Problem, ...],
+    columns: Sequence[model.Column],
 ) -> model.School:
     """A School from a row: typed values, with None wherever the suite found a problem."""
     bad = {p.column for p in problems if p.code not in WARNING_CODES}
-    values = {
-        c.key: None if c.key in bad else typed_value(cells[c.key], c.kind) for c in model.COLUMNS
-    }
+    values = {c.key: None if c.key in bad else typed_value(cells[c.key], c.kind) for c in columns}
     level = values["level"]
     return model.School(
         row_number=row.row_number,
@@ -530,15 +564,23 @@ def build_school(
     )
 
 
-def validate_table(table: model.RawTable, suite_path: Path = paths.INTAKE_SUITE) -> model.Intake:
+def intake_suite(rulebook: model.Rulebook) -> dict[str, Any]:
+    """The GX suite for the rulebook's table: its columns' checks, and evidence for the points
+    of self-scored criteria."""
+    evidence = [model.self_scored_keys(c.id) for c in rulebook.criteria if c.self_scored]
+    return build_suite(rulebook.columns, evidence)
+
+
+def validate_table(table: model.RawTable, rulebook: model.Rulebook) -> model.Intake:
     """Validate the loaded table with the GX intake suite and type its values.
 
     Rows with data but no school id are rejected ("missing_id"); rows with no data at all are
     skipped (the loader already lists those as ignored). Raises ValidationError for duplicate
     or unsafe school ids, naming the ids and their rows.
     """
-    cells = normalise_rows(table.rows)
-    failures = run_suite(build_frame(cells), suite_path) if cells else ()
+    columns = rulebook.columns
+    cells = normalise_rows(table.rows, columns)
+    failures = run_suite(build_frame(cells, columns), intake_suite(rulebook)) if cells else ()
     ids = {row: c["school_id"].text or "" for row, c in cells.items()}
     check_file_level(failures, ids, table.path)
     codes = first_codes([f for f in failures if f.code not in _FILE_LEVEL_CODES])
@@ -549,10 +591,10 @@ def validate_table(table: model.RawTable, suite_path: Path = paths.INTAKE_SUITE)
     for row in table.rows:
         if row.row_number not in cells:
             continue
-        found = row_problems(row, cells[row.row_number], codes)
+        found = row_problems(row, cells[row.row_number], codes, columns)
         problems.extend(found)
         if codes.get((row.row_number, "school_id")) == MISSING_ID:
             rejected.append(model.Rejected(row.row_number, MISSING_ID, dict(row.cells)))
         else:
-            schools.append(build_school(row, cells[row.row_number], found))
+            schools.append(build_school(row, cells[row.row_number], found, columns))
     return model.Intake(table, tuple(schools), tuple(rejected), tuple(problems))

@@ -1,9 +1,11 @@
 """The office's working folder: its own editable copies of the settings the checker ships.
 
-`checker init [DIR]` copies the office settings example and the rulebook and intake checks
-into DIR, laid out as in the source repository (`office.toml`, `expectations/rulebook.toml`,
-`expectations/intake_suite.json`); `checker run` then uses the copies found in the folder it
-runs in, and the package's own files for the rest. An explicit `--rules` or `--office` wins.
+`checker init [DIR]` copies the office settings example and the rulebooks into DIR, laid out as
+in the source repository (`office.toml`, `expectations/rulebook.toml` — the local plan, and
+`expectations/qd4725.toml` — the national index); `checker run` then uses the copies found in
+the folder it runs in, and the package's own files for the rest. An explicit `--rules` or
+`--office` wins. The intake checks are generated from the rulebook's fields: no file of their
+own.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from checker import paths
 # Where each editable setting goes in a working folder, and which shipped file it copies.
 OFFICE_FILE = Path("office.toml")
 RULEBOOK_FILE = Path("expectations") / "rulebook.toml"
-INTAKE_SUITE_FILE = Path("expectations") / "intake_suite.json"
+INDEX_FILE = Path("expectations") / "qd4725.toml"
 SHIPPED = {
     OFFICE_FILE: paths.DEFAULT_OFFICE,
     RULEBOOK_FILE: paths.DEFAULT_RULEBOOK,
-    INTAKE_SUITE_FILE: paths.INTAKE_SUITE,
+    INDEX_FILE: paths.QD4725_RULEBOOK,
 }
 SAMPLE_FOLDER = Path("sample_data")
 
@@ -30,33 +32,28 @@ SAMPLE_FOLDER = Path("sample_data")
 class Settings:
     """The settings files one run uses, and which of them came from the working folder."""
 
-    rules_path: Path
+    rules_paths: tuple[Path, ...]
     office_path: Path
-    suite_path: Path
     from_folder: tuple[Path, ...]  # relative to the working folder, in SHIPPED's order
 
 
-def run_settings(folder: Path, rules_path: Path | None, office_path: Path | None) -> Settings:
-    """The rulebook, office settings and intake suite for a run in `folder`: an explicit path
-    first, else the folder's own copy when there is one, else the file the package ships."""
-    explicit = {RULEBOOK_FILE: rules_path, OFFICE_FILE: office_path, INTAKE_SUITE_FILE: None}
-    chosen: dict[Path, Path] = {}
+def run_settings(folder: Path, rules_paths: tuple[Path, ...], office_path: Path | None) -> Settings:
+    """The rulebook(s) and office settings for a run in `folder`: the paths given first, else
+    the folder's own copy when there is one, else the file the package ships (the local
+    plan's rulebook)."""
     local: list[Path] = []
-    for relative, shipped in SHIPPED.items():
-        given = explicit[relative]
+
+    def chosen(relative: Path, given: Path | None) -> Path:
         if given is not None:
-            chosen[relative] = given
-        elif (folder / relative).is_file():
-            chosen[relative] = folder / relative
+            return given
+        if (folder / relative).is_file():
             local.append(relative)
-        else:
-            chosen[relative] = shipped
-    return Settings(
-        rules_path=chosen[RULEBOOK_FILE],
-        office_path=chosen[OFFICE_FILE],
-        suite_path=chosen[INTAKE_SUITE_FILE],
-        from_folder=tuple(local),
-    )
+            return folder / relative
+        return SHIPPED[relative]
+
+    rules = rules_paths or (chosen(RULEBOOK_FILE, None),)
+    office = chosen(OFFICE_FILE, office_path)
+    return Settings(rules_paths=tuple(rules), office_path=office, from_folder=tuple(local))
 
 
 def sample_files() -> list[Path]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from checker.context import column_label, problem_texts, semester_text
+from checker.context import problem_column_label, problem_texts, semester_text
 from checker.i18n import Translator
 from checker.ids import is_safe_id
 from checker.model import Intake, Problem, SchoolResult, Value, Verdict
@@ -175,7 +175,7 @@ def quality_rows(problems: Iterable[Problem], t: Translator) -> list[list[Any]]:
     rows = []
     for problem in problems:
         what, fix = problem_texts(problem, t)
-        column = column_label(problem.column, t) if problem.column else ""
+        column = problem_column_label(problem, t) if problem.column else ""
         rows.append(
             [
                 problem.school_id,

@@ -11,8 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
-
-from checker.model import COLUMNS
+from shipped import COLUMNS
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "sample_data"
@@ -38,7 +37,7 @@ GOOD_SCHOOL = {
 
 
 def school(**changes: str) -> dict[str, str]:
-    """A good school's row with some values changed (keys as in model.COLUMNS)."""
+    """A good school's row with some values changed (keys as in COLUMNS)."""
     return {**GOOD_SCHOOL, **changes}
 
 

@@ -16,10 +16,11 @@ from checker.context import (
     semester_text,
     summary_context,
 )
-from checker.evaluate import district_rates, load_rulebook
+from checker.evaluate import district_rates
 from checker.i18n import load_translator
 from checker.model import School, SchoolResult, Verdict
 from checker.office import load_office
+from checker.rulebook import load_rulebook
 
 RULEBOOK = load_rulebook(paths.DEFAULT_RULEBOOK)
 VI = load_translator("vi")

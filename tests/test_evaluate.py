@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from shipped import COLUMNS, RULEBOOK
 
 from checker import model, paths
 from checker.evaluate import (
@@ -14,11 +15,13 @@ from checker.evaluate import (
     district_rates,
     evaluate,
     gte,
+    is_filled,
     is_web_address,
     is_yes,
     judge,
-    load_rulebook,
+    lte,
 )
+from checker.rulebook import load_rulebook
 from checker.validate import validate_table
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -34,7 +37,7 @@ def rulebook() -> model.Rulebook:
 
 def make_school(level: str | None, **values: model.Value) -> model.School:
     """A validated school with the given typed values (None for every other column)."""
-    full: dict[str, model.Value] = {c.key: None for c in model.COLUMNS} | values
+    full: dict[str, model.Value] = {c.key: None for c in COLUMNS} | values
     return model.School(7, "S7", "Trường thử", level, "", "", full, {})
 
 
@@ -220,10 +223,12 @@ def test_district_rates_count_met_over_applicable(rulebook: model.Rulebook) -> N
 
 
 def test_ops_are_documented_and_typed() -> None:
-    assert set(OPS) == {"is_yes", "gte", "is_web_address"}
+    assert set(OPS) == {"is_yes", "gte", "lte", "is_web_address", "is_filled"}
     assert all(op.doc for op in OPS.values())
     assert is_yes(True) and not is_yes(False)
     assert gte(20, 20.0) and not gte(19, 20.0)
+    assert lte(20, 20.0) and not lte(21, 20.0)
+    assert is_filled("QĐ 12/QĐ-THCS") and not is_filled("")
     assert is_web_address("www.x.edu.vn") and not is_web_address(" ")
     with pytest.raises(TypeError):
         gte(True, 1.0)
@@ -245,7 +250,7 @@ def golden_results(rulebook: model.Rulebook) -> dict[str, model.SchoolResult]:
     rows: list[model.RawRow] = []
     for path in GOLDEN_FILES:
         for number, golden in enumerate(golden_rows(path), start=1):
-            cells = {c.key: "" for c in model.COLUMNS} | {
+            cells = {c.key: "" for c in COLUMNS} | {
                 key: value for key, value in golden.items() if key not in GOLDEN_META
             }
             cells |= {
@@ -254,7 +259,7 @@ def golden_results(rulebook: model.Rulebook) -> dict[str, model.SchoolResult]:
                 "level": golden["level"],
             }
             rows.append(model.RawRow(len(rows) + 2, cells))
-    intake = validate_table(model.RawTable(GOLDEN_DIR / "golden.csv", "", 1, tuple(rows)))
+    intake = validate_table(model.RawTable(GOLDEN_DIR / "golden.csv", "", 1, tuple(rows)), RULEBOOK)
     return {result.school.school_id: result for result in evaluate(intake.schools, rulebook)}
 
 

@@ -27,8 +27,8 @@ from hostile_files import (
     write_xlsx,
     xlsx_row,
 )
+from shipped import COLUMNS, RULEBOOK
 
-from checker.evaluate import load_rulebook
 from checker.files import MSG_NOT_REGULAR, FileError
 from checker.limits import (
     MSG_OVER_COLUMNS,
@@ -39,6 +39,7 @@ from checker.limits import (
 )
 from checker.load import MSG_NOT_SPREADSHEET, LoadError, load_table
 from checker.office import load_office
+from checker.rulebook import load_rulebook
 
 # What loading a hostile file may use, whatever it declares: a real 5,000-school table loads
 # in about 60 MB and 2 CPU seconds here.
@@ -50,8 +51,11 @@ import json, sys
 from pathlib import Path
 from checker.limits import parse_limits
 from checker.load import LoadError, load_table
+from checker.paths import DEFAULT_RULEBOOK
+from checker.rulebook import load_rulebook
+COLUMNS = load_rulebook(DEFAULT_RULEBOOK).columns
 try:
-    table = load_table(Path(sys.argv[1]), parse_limits(sys.argv[2:]))
+    table = load_table(Path(sys.argv[1]), COLUMNS, parse_limits(sys.argv[2:]))
 except LoadError as err:
     print(json.dumps({"msgid": err.msgid, "params": err.params}))
 else:
@@ -214,15 +218,15 @@ def test_each_limit_is_configurable(tmp_path: Path) -> None:
         "The file two.xlsx has more than 2 rows with data in one sheet, the checker's limit "
         "(raise it with --limit rows=N if the table is real)."
     )
-    table = load_table(path, Limits(cell_chars=35))  # the longest header has 29 characters
+    table = load_table(path, COLUMNS, Limits(cell_chars=35))  # the longest header has 29 characters
     assert [sorted(r.cut) for r in table.rows] == [[], ["principal"]]
     assert table.rows[1].cells["principal"] == "N" * 35 + "…"
-    assert load_table(path).rows[1].cells["principal"] == "N" * 36
+    assert load_table(path, COLUMNS).rows[1].cells["principal"] == "N" * 36
 
 
 def _load_error(path: Path, limits: Limits | None = None) -> LoadError:
     with pytest.raises(LoadError) as caught:
-        load_table(path, *(limits,) if limits else ())
+        load_table(path, COLUMNS, *(limits,) if limits else ())
     return caught.value
 
 
@@ -240,7 +244,7 @@ def fifo(tmp_path: Path) -> Path:
 def test_a_pipe_as_input_rulebook_or_office_settings_is_refused_without_blocking(
     fifo: Path,
 ) -> None:
-    for load in (load_table, load_rulebook, lambda p: load_office(p, "vi")):
+    for load in (lambda p: load_table(p, COLUMNS), load_rulebook, lambda p: load_office(p, "vi")):
         with pytest.raises(FileError) as caught:
             load(fifo)
         assert caught.value.msgid == MSG_NOT_REGULAR
@@ -249,7 +253,7 @@ def test_a_pipe_as_input_rulebook_or_office_settings_is_refused_without_blocking
 
 def test_dev_zero_as_input_rulebook_or_office_settings_is_refused() -> None:
     zero = Path("/dev/zero")
-    for load in (load_table, load_rulebook, lambda p: load_office(p, "vi")):
+    for load in (lambda p: load_table(p, COLUMNS), load_rulebook, lambda p: load_office(p, "vi")):
         with pytest.raises(FileError) as caught:
             load(zero)
         assert caught.value.msgid == MSG_NOT_REGULAR
@@ -276,7 +280,7 @@ def test_ods_cut_off_inside_school_11_of_45_is_refused(tmp_path: Path) -> None:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", content[:cut_at])
 
-    assert len(load_table(whole).rows) == 45
+    assert len(load_table(whole, COLUMNS).rows) == 45
     err = _load_error(cut)
     assert err.msgid == MSG_NOT_SPREADSHEET
     assert err.params == {"file": "cut.ods"}
@@ -332,7 +336,7 @@ def test_a_cut_value_is_a_row_problem_and_the_school_keeps_its_card(tmp_path: Pa
     rows = [xlsx_row(1, HEADERS), xlsx_row(2, long_name), xlsx_row(3, ["S2", *SCHOOL[1:]])]
     path = write_xlsx(tmp_path / "long.xlsx", {"S": rows})
 
-    intake = validate_table(load_table(path))
+    intake = validate_table(load_table(path, COLUMNS), RULEBOOK)
 
     assert [s.school_id for s in intake.schools] == ["08304007", "S2"]
     assert [(p.row_number, p.column, p.value, p.code) for p in intake.problems] == [
@@ -350,4 +354,4 @@ def test_phonetic_guides_are_not_part_of_a_cell_text(tmp_path: Path) -> None:
     assert name in row
     path = write_xlsx(tmp_path / "ruby.xlsx", {"S": [xlsx_row(1, HEADERS), row]})
 
-    assert load_table(path).rows[0].cells["school_name"] == "Trường An Hóa"
+    assert load_table(path, COLUMNS).rows[0].cells["school_name"] == "Trường An Hóa"

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import openpyxl
 from conftest import GOOD_SCHOOL, HEADERS, SAMPLE, check_table, run_semester
-
-from checker.model import COLUMNS
+from shipped import COLUMNS
 
 
 def assert_refused(result: object, tmp_path: Path, *fragments: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from babel.support import NullTranslations
+from shipped import COLUMNS
 
 from checker.i18n import Translator, load_translator
 from checker.intake_form import (
@@ -17,14 +18,14 @@ from checker.intake_form import (
     write_intake_template,
 )
 from checker.load import load_table
-from checker.model import COLUMNS, RawRow
+from checker.model import RawRow
 from checker.validate import level_text
 
 
 @pytest.fixture
 def template(tmp_path: Path) -> Path:
     path = tmp_path / "mau_nhap_lieu.xlsx"
-    write_intake_template(path, load_translator("vi"))
+    write_intake_template(path, load_translator("vi"), COLUMNS)
     return path
 
 
@@ -89,11 +90,12 @@ def test_template_has_drop_downs_and_number_limits(template: Path) -> None:
                 "0",
                 "100",
             )
-        elif column.kind == "count":
-            assert (check.type, check.operator, check.formula1) == (
+        elif column.kind == "count":  # the field's range, from the rulebook
+            assert (check.type, check.operator, check.formula1, check.formula2) == (
                 "whole",
-                "greaterThanOrEqual",
-                "0",
+                "between",
+                str(column.minimum),
+                str(column.maximum),
             )
         elif column.kind == "id":
             assert (check.type, check.formula1) == ("textLength", "32")
@@ -113,7 +115,7 @@ def test_template_has_an_instruction_line_per_column(tmp_path: Path) -> None:
             return "«" + message + "»"
 
     path = tmp_path / "form.xlsx"
-    write_intake_template(path, Translator("vi", Marking()))
+    write_intake_template(path, Translator("vi", Marking()), COLUMNS)
     workbook = openpyxl.load_workbook(path)
 
     assert workbook.sheetnames == ["«Schools»", "«Instructions»"]
@@ -121,7 +123,10 @@ def test_template_has_an_instruction_line_per_column(tmp_path: Path) -> None:
     texts = [[cell.value for cell in row] for row in helper.iter_rows()]
     lines = {row[0]: row[1] for row in texts if row[0] and row[1]}
     for column in COLUMNS:
-        assert str(lines[column.header_vi]).startswith("«" + COLUMN_HELP[column.key] + "»")
+        if column.hint:  # a rulebook field's own hint, in the form's language
+            assert str(lines[column.header_vi]).startswith(column.hint["vi"])
+        else:  # the school's own columns: the checker's texts, translated
+            assert str(lines[column.header_vi]).startswith("«" + COLUMN_HELP[column.key] + "»")
     table = workbook.worksheets[0]
     check = validations_by_column(table)[letter_of("level")][0]
     assert check.error.startswith("«") and check.prompt.startswith("«")
@@ -164,7 +169,7 @@ def test_instructions_print_on_one_page_and_say_which_levels_fill_a_column(
 def test_english_template_keeps_the_vietnamese_headers(tmp_path: Path) -> None:
     path = tmp_path / "form_en.xlsx"
 
-    write_intake_template(path, load_translator("en"))
+    write_intake_template(path, load_translator("en"), COLUMNS)
     workbook = openpyxl.load_workbook(path)
 
     assert workbook.sheetnames == ["Schools", "Instructions"]
@@ -175,7 +180,7 @@ def test_template_is_written_atomically_over_an_old_file(tmp_path: Path) -> None
     path = tmp_path / "form.xlsx"
     path.write_bytes(b"old content")
 
-    write_intake_template(path, load_translator("vi"))
+    write_intake_template(path, load_translator("vi"), COLUMNS)
 
     assert openpyxl.load_workbook(path).worksheets[0]["A1"].value == "Mã trường"
     assert [p.name for p in tmp_path.iterdir()] == ["form.xlsx"]  # no temp file left
@@ -186,7 +191,7 @@ def test_failed_write_leaves_no_temp_file(tmp_path: Path) -> None:
     target.mkdir()
 
     with pytest.raises(OSError):
-        write_intake_template(target, load_translator("vi"))
+        write_intake_template(target, load_translator("vi"), COLUMNS)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["is_a_folder.xlsx"]
 
@@ -209,7 +214,7 @@ def test_filled_in_template_loads_to_the_expected_rows(template: Path) -> None:
     filled = template.with_name("da_dien.xlsx")
     workbook.save(filled)
 
-    table = load_table(filled)
+    table = load_table(filled, COLUMNS)
 
     keys = [c.key for c in COLUMNS]
     expected = [

@@ -17,6 +17,7 @@ from odf.element import Element
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P, S
+from shipped import COLUMNS
 
 from checker.limits import MSG_OVER_ROWS
 from checker.load import (
@@ -36,7 +37,7 @@ from checker.load import (
     LoadError,
     load_table,
 )
-from checker.model import COLUMNS, InputError, RawTable
+from checker.model import InputError, RawTable
 
 HEADERS_VI = [c.header_vi for c in COLUMNS]
 KEYS = [c.key for c in COLUMNS]
@@ -121,7 +122,7 @@ def write_ods(path: Path, rows: Sequence[Sequence[Any] | Element]) -> Path:
 def load_error(path: Path) -> LoadError:
     """The LoadError that loading `path` raises."""
     with pytest.raises(LoadError) as caught:
-        load_table(path)
+        load_table(path, COLUMNS)
     assert isinstance(caught.value, InputError)
     return caught.value
 
@@ -157,7 +158,7 @@ def test_xlsx_title_block_signature_block_percent_and_zero_padded_ids(tmp_path: 
     ]
     path = write_xlsx(tmp_path / "bao_cao.xlsx", rows, {"A7": "00000000", "H7": "0%", "H9": "0.0%"})
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert table.header_row == 6
     assert [r.row_number for r in table.rows] == [7, 9, 10]
@@ -188,7 +189,7 @@ def test_xlsx_cell_types_become_text_as_typed(tmp_path: Path) -> None:
     ]
     path = write_xlsx(tmp_path / "types.xlsx", rows, {"H2": "0.00"})
 
-    cells = load_table(path).rows[0].cells
+    cells = load_table(path, COLUMNS).rows[0].cells
 
     assert cells["cashless_fees"] == "true"
     assert cells["e_gradebook"] == "false"
@@ -203,7 +204,7 @@ def test_xlsx_literal_percent_sign_in_format_is_not_scaled(tmp_path: Path) -> No
     # '0"%"' shows 95 as "95%" without multiplying: the value is 95, not 9500.
     path = write_xlsx(tmp_path / "lit.xlsx", [HEADERS_VI, school(ioffice_share=95)], {"H2": '0"%"'})
 
-    assert load_table(path).rows[0].cells["ioffice_share"] == "95"
+    assert load_table(path, COLUMNS).rows[0].cells["ioffice_share"] == "95"
 
 
 def test_xlsx_table_on_second_sheet_is_found(tmp_path: Path) -> None:
@@ -218,7 +219,7 @@ def test_xlsx_table_on_second_sheet_is_found(tmp_path: Path) -> None:
     path = tmp_path / "two_sheets.xlsx"
     workbook.save(path)
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.cells for r in table.rows] == [expected_cells()]
 
@@ -230,7 +231,7 @@ def test_xlsx_two_row_header_and_column_number_row(tmp_path: Path) -> None:
     numbers = [f"({n})" for n in range(1, len(COLUMNS) + 1)]
     path = write_xlsx(tmp_path / "two_rows.xlsx", [top, bottom, numbers, school()])
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert table.header_row == 1
     assert [r.row_number for r in table.rows] == [4]
@@ -243,7 +244,7 @@ def test_xlsx_5000_rows_are_all_read(tmp_path: Path) -> None:
     rows = [HEADERS_VI] + [school(school_id=f"S{n:05d}") for n in range(5000)]
     path = write_xlsx(tmp_path / "big.xlsx", rows)
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.row_number for r in table.rows] == list(range(2, 5002))
     assert table.rows[-1].cells == expected_cells(school_id="S04999")
@@ -271,7 +272,7 @@ def test_ods_percentage_cells_zero_padded_ids_and_huge_repeats(tmp_path: Path) -
     rows = [["PHÒNG GD&ĐT GIỒNG TRÔM"], blank_rows, HEADERS_VI, data_row, sheet_end]
     path = write_ods(tmp_path / "truong.ods", rows)
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert table.header_row == 5
     assert [r.row_number for r in table.rows] == [6]
@@ -296,7 +297,7 @@ def test_ods_repeated_cells_spaces_and_comments(tmp_path: Path) -> None:
     row.addElement(yes)
     path = write_ods(tmp_path / "lap.ods", [header, row])
 
-    cells = load_table(path).rows[0].cells
+    cells = load_table(path, COLUMNS).rows[0].cells
 
     assert cells["school_id"] == "TH-01"
     assert cells["school_name"] == "Trường TH" + " " * 5 + "An Hóa"
@@ -321,7 +322,7 @@ def test_ods_hostile_run_of_spaces_is_a_cut_value_not_a_billion_spaces(tmp_path:
         row.addElement(name)
     path = write_ods(tmp_path / "lap.ods", [header, row])
 
-    loaded = load_table(path).rows[0]
+    loaded = load_table(path, COLUMNS).rows[0]
 
     assert loaded.cells["school_name"] == "Trường TH…"
     assert loaded.cut == frozenset({"school_name"})
@@ -365,7 +366,7 @@ def test_csv_excel_vietnamese_locale_bom_semicolon_decimal_comma(tmp_path: Path)
     path = tmp_path / "bao_cao.csv"
     path.write_bytes(b"\xef\xbb\xbf" + csv_text(rows).encode("utf-8"))
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert table.header_row == 6
     assert [r.row_number for r in table.rows] == [7, 8]
@@ -386,7 +387,7 @@ def test_csv_plain_utf8_comma_with_key_headers_and_quoted_fields(tmp_path: Path)
     path = tmp_path / "plain.csv"
     path.write_text(csv_text(rows, ","), encoding="utf-8")
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert table.header_row == 1
     assert table.rows[0].cells["school_name"] == "Trường TH An Hóa, điểm chính"
@@ -401,8 +402,8 @@ def test_csv_tab_separated_and_sep_line(tmp_path: Path) -> None:
     with_sep = tmp_path / "sep.csv"
     with_sep.write_text("sep=|\n" + csv_text([HEADERS_VI, school()], "|"), encoding="utf-8")
 
-    assert load_table(tabbed).rows[0].cells == expected_cells()
-    table = load_table(with_sep)
+    assert load_table(tabbed, COLUMNS).rows[0].cells == expected_cells()
+    table = load_table(with_sep, COLUMNS)
     assert table.rows[0].cells == expected_cells()
     assert table.header_row == 1  # Excel hides the sep= line
 
@@ -412,7 +413,7 @@ def test_csv_5000_rows_are_all_read(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     path.write_text(csv_text(rows), encoding="utf-8-sig")
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.row_number for r in table.rows] == list(range(2, 5002))
     assert table.rows[-1].cells == expected_cells(school_id="S04999")
@@ -439,7 +440,7 @@ def test_csv_in_cp1258_is_read_when_its_headers_match(tmp_path: Path) -> None:
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert table.rows[0].cells == expected_cells()
     assert table.rows[0].cells["school_name"] == unicodedata.normalize(
@@ -477,7 +478,7 @@ def test_nfd_headers_and_values_match_and_come_out_nfc(tmp_path: Path) -> None:
     csv_path = tmp_path / "nfd.csv"
     csv_path.write_text(csv_text([nfd, school(school_name=name)]), encoding="utf-8")
 
-    for table in (load_table(path), load_table(csv_path)):
+    for table in (load_table(path, COLUMNS), load_table(csv_path, COLUMNS)):
         assert table.rows[0].cells["school_name"] == "Trường THCS Hưng Nhượng"
         assert unicodedata.is_normalized("NFC", table.rows[0].cells["school_name"])
         assert table.rows[0].cells == expected_cells()
@@ -502,7 +503,7 @@ def test_header_spelling_variants_are_accepted(tmp_path: Path) -> None:
     ]
     path = write_xlsx(tmp_path / "variants.xlsx", [headers, school()])
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert table.rows[0].cells == expected_cells()
     assert table.extra_columns == ()
@@ -512,7 +513,7 @@ def test_english_headers_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "english.csv"
     path.write_text(csv_text([[c.header_en for c in COLUMNS], school()], ","), encoding="utf-8")
 
-    assert load_table(path).rows[0].cells == expected_cells()
+    assert load_table(path, COLUMNS).rows[0].cells == expected_cells()
 
 
 def test_extra_columns_are_listed_and_absent_optional_columns_are_blank(tmp_path: Path) -> None:
@@ -523,7 +524,7 @@ def test_extra_columns_are_listed_and_absent_optional_columns_are_blank(tmp_path
         tmp_path / "extra.xlsx", [headers, [1, *(full[c.key] for c in keep), "mới cập nhật"]]
     )
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert table.extra_columns == ("STT", "Ghi chú")
     assert table.rows[0].cells == expected_cells(commune="", principal="", students="")
@@ -541,7 +542,7 @@ def test_row_with_data_but_no_school_id_is_kept_for_validation(tmp_path: Path) -
     ]
     path = write_xlsx(tmp_path / "no_id.xlsx", rows)
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.row_number for r in table.rows] == [2, 3, 4, 5]
     assert table.rows[1].cells["school_id"] == ""
@@ -565,7 +566,7 @@ def test_signature_block_in_the_id_column_and_office_footer(tmp_path: Path) -> N
     ]
     path = write_xlsx(tmp_path / "footer.xlsx", rows)
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.row_number for r in table.rows] == [2]
     assert table.ignored_rows == (3, 4, 5, 6, 7, 8, 9)
@@ -575,7 +576,7 @@ def test_school_name_under_the_signature_block_is_kept(tmp_path: Path) -> None:
     rows = [HEADERS_VI, school(), [None, "Người lập biểu"], [None, "Trường TH Lương Quới"]]
     path = write_xlsx(tmp_path / "late.xlsx", rows)
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.row_number for r in table.rows] == [2, 4]
     assert table.rows[1].cells["school_name"] == "Trường TH Lương Quới"
@@ -585,7 +586,7 @@ def test_signer_name_outside_the_signature_columns_is_kept(tmp_path: Path) -> No
     rows = [HEADERS_VI, school(), [None, "Người lập biểu"], [None, None, "Nguyễn Văn Ba"]]
     path = write_xlsx(tmp_path / "name.xlsx", rows)
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.row_number for r in table.rows] == [2, 4]
     assert table.ignored_rows == (3,)
@@ -676,7 +677,7 @@ def test_utf8_csv_with_a_stray_control_character_is_still_read(tmp_path: Path) -
     text = csv_text([HEADERS_VI, school(principal="Nguyễn\x0bVăn An")])
     path.write_text(text + "\x1a", encoding="utf-8")  # DOS end-of-file mark
 
-    assert load_table(path).rows[0].cells["principal"] == "Nguyễn\x0bVăn An"
+    assert load_table(path, COLUMNS).rows[0].cells["principal"] == "Nguyễn\x0bVăn An"
 
 
 def test_old_excel_format_is_named(tmp_path: Path) -> None:
@@ -760,7 +761,7 @@ def test_load_error_translates_its_message_id(tmp_path: Path) -> None:
 def test_loaded_table_is_a_raw_table(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "ok.xlsx", [HEADERS_VI, school()])
 
-    assert isinstance(load_table(path), RawTable)
+    assert isinstance(load_table(path, COLUMNS), RawTable)
 
 
 # --- Nothing lost silently (issue 15) -----------------------------------------------------------
@@ -789,7 +790,7 @@ def test_csv_quoted_cell_on_several_lines_is_still_one_cell(tmp_path: Path) -> N
     path = tmp_path / "multiline.csv"
     path.write_text(csv_text(rows, separator=","), encoding="utf-8")
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.cells["school_id"] for r in table.rows] == ["08304007", "S2"]
     assert table.rows[0].cells["commune"] == "Ấp 1, xã Hưng Nhượng\nhuyện Giồng Trôm"
@@ -812,8 +813,8 @@ def test_workbook_with_two_table_sheets_is_refused_unless_one_is_named(tmp_path:
     path = two_table_workbook(tmp_path / "hai.xlsx", ["HK1", "HK2 cũ"])
 
     err = load_error(path)
-    named = load_table(path, sheet_name="HK2 cũ")
-    folded = load_table(path, sheet_name="hk2 CŨ")
+    named = load_table(path, COLUMNS, sheet_name="HK2 cũ")
+    folded = load_table(path, COLUMNS, sheet_name="hk2 CŨ")
 
     assert err.msgid == MSG_SEVERAL_TABLES
     assert err.params == {"file": "hai.xlsx", "sheets": '"HK1", "HK2 cũ"'}
@@ -825,7 +826,7 @@ def test_a_sheet_name_that_does_not_exist_lists_the_sheets(tmp_path: Path) -> No
     path = two_table_workbook(tmp_path / "hai.xlsx", ["HK1", "HK2"])
 
     with pytest.raises(LoadError) as caught:
-        load_table(path, sheet_name="HK3")
+        load_table(path, COLUMNS, sheet_name="HK3")
 
     assert caught.value.msgid == MSG_NO_SUCH_SHEET
     assert caught.value.params == {"file": "hai.xlsx", "sheet": '"HK3"', "sheets": '"HK1", "HK2"'}
@@ -836,8 +837,8 @@ def test_the_sheet_read_is_recorded_and_csv_has_none(tmp_path: Path) -> None:
     csv_path = tmp_path / "one.csv"
     csv_path.write_text(csv_text([HEADERS_VI, school()]), encoding="utf-8")
 
-    assert load_table(xlsx).sheet == "Sheet"
-    assert load_table(csv_path).sheet is None
+    assert load_table(xlsx, COLUMNS).sheet == "Sheet"
+    assert load_table(csv_path, COLUMNS).sheet is None
 
 
 @pytest.mark.parametrize(
@@ -851,7 +852,7 @@ def test_header_row_repeated_mid_table_is_skipped_and_reported(
     rows = [HEADERS_VI, school(), header, school(school_id="S2"), header]
     path = write_xlsx(tmp_path / "paste.xlsx", rows)
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.cells["school_id"] for r in table.rows] == ["08304007", "S2"]
     assert table.repeated_headers == (3, 5)
@@ -881,7 +882,7 @@ def test_title_semester_is_read_in_its_usual_spellings(
         tmp_path / "t.xlsx", [["PHÒNG GD&ĐT GIỒNG TRÔM"], [title], [], HEADERS_VI, school()]
     )
 
-    named = load_table(path).title_semester
+    named = load_table(path, COLUMNS).title_semester
 
     assert named is not None
     assert (named.year, named.term) == (year, term)
@@ -892,13 +893,13 @@ def test_no_title_or_a_title_without_a_semester_names_none(tmp_path: Path) -> No
     plain = write_xlsx(tmp_path / "plain.xlsx", [HEADERS_VI, school()])
     dated = write_xlsx(tmp_path / "dated.xlsx", [*TITLE_BLOCK[:2], HEADERS_VI, school()])
 
-    assert load_table(plain).title_semester is None
-    assert load_table(dated).title_semester is None
+    assert load_table(plain, COLUMNS).title_semester is None
+    assert load_table(dated, COLUMNS).title_semester is None
 
 
 def test_sample_workbook_title_names_its_semester() -> None:
     table = load_table(
-        Path(__file__).parent.parent / "sample_data" / "giong_trom_2026-2027_HK1.xlsx"
+        Path(__file__).parent.parent / "sample_data" / "giong_trom_2026-2027_HK1.xlsx", COLUMNS
     )
 
     assert table.title_semester is not None
@@ -913,7 +914,7 @@ def test_csv_note_over_two_lines_with_a_few_commas_is_not_an_unbalanced_quote(
     path = tmp_path / "note.csv"
     path.write_text(csv_text(rows, separator=","), encoding="utf-8")
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.cells["school_id"] for r in table.rows] == ["08304007", "S2"]
 
@@ -923,6 +924,6 @@ def test_csv_row_of_a_million_empty_fields_is_read_as_its_data(tmp_path: Path) -
     path = tmp_path / "wide.csv"
     path.write_text(rows, encoding="utf-8")
 
-    table = load_table(path)
+    table = load_table(path, COLUMNS)
 
     assert [r.row_number for r in table.rows] == [2]

@@ -16,10 +16,11 @@ from docx.shared import Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from openpyxl import load_workbook
+from shipped import COLUMNS
 
 from checker import paths
 from checker.context import TrendPoint
-from checker.evaluate import district_rates, evaluate, load_rulebook
+from checker.evaluate import district_rates, evaluate
 from checker.i18n import load_translator
 from checker.load import load_table
 from checker.model import SchoolResult
@@ -27,6 +28,7 @@ from checker.office import read_office
 from checker.report import ReportInput, render_report
 from checker.report_docx import summary_docx
 from checker.results_xlsx import results_xlsx
+from checker.rulebook import load_rulebook
 from checker.safe_text import plain_text
 from checker.validate import validate_table
 
@@ -60,7 +62,7 @@ ROWS = [
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> list[SchoolResult]:
     source = write_csv(tmp_path_factory.mktemp("report") / "schools.csv", ROWS)
-    return list(evaluate(validate_table(load_table(source)).schools, RULEBOOK))
+    return list(evaluate(validate_table(load_table(source, COLUMNS), RULEBOOK).schools, RULEBOOK))
 
 
 def previous_trend(results: list[SchoolResult]) -> list[TrendPoint]:

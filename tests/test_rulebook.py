@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from shipped import COLUMN_BY_KEY, COLUMNS
 
 from checker import model, paths
-from checker.evaluate import RulebookError, load_rulebook
 from checker.files import FileError
-from checker.validate import LEVEL_FLAG_PREFIX
+from checker.intake_checks import LEVEL_FLAG_PREFIX
+from checker.rulebook import RulebookError, load_rulebook
+from checker.validate import intake_suite
 
 # The default criteria of issue 2: id -> (levels, conditions).
 ISSUE_2 = {
@@ -51,7 +52,7 @@ def test_shipped_rulebook_integrity(shipped: model.Rulebook) -> None:
     assert shipped.version
     assert shipped.sha256 == hashlib.sha256(paths.DEFAULT_RULEBOOK.read_bytes()).hexdigest()
     for criterion in shipped.criteria:
-        assert all(c.field in model.COLUMN_BY_KEY for c in criterion.conditions)
+        assert all(c.field in COLUMN_BY_KEY for c in criterion.conditions)
         assert 0 <= criterion.target <= 100
         for texts in (criterion.label, criterion.legal_basis, criterion.remediation):
             assert set(texts) == {"vi", "en"}, criterion.id
@@ -67,9 +68,9 @@ def test_shipped_texts_are_vietnamese_and_cite_the_plan(shipped: model.Rulebook)
         )
 
 
-def blank_check_levels(column: str) -> set[str]:
-    """The levels for which the suite reports a blank in this column."""
-    suite = json.loads(paths.INTAKE_SUITE.read_text(encoding="utf-8"))
+def blank_check_levels(rulebook: model.Rulebook, column: str) -> set[str]:
+    """The levels for which the generated suite reports a blank in this column."""
+    suite = intake_suite(rulebook)
     checks = [
         e["kwargs"]
         for e in suite["expectations"]
@@ -93,7 +94,7 @@ def test_suite_reports_blanks_exactly_where_the_rulebook_reads(shipped: model.Ru
         for condition in criterion.conditions:
             read_by.setdefault(condition.field, set()).update(criterion.levels)
     for field, levels in read_by.items():
-        assert blank_check_levels(field) == levels, field
+        assert blank_check_levels(shipped, field) == levels, field
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,7 +132,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_column_levels_are_those_of_the_criteria_reading_them(shipped: model.Rulebook) -> None:
     """A column's `levels` (who must fill it: forms grey the rest) agree with the rulebook."""
-    for column in model.COLUMNS:
+    for column in COLUMNS:
         readers = [c for c in shipped.criteria if any(k.field == column.key for k in c.conditions)]
         if not readers:
             continue
@@ -145,7 +146,13 @@ def test_the_valid_example_loads(tmp_path: Path) -> None:
     assert rulebook.version == "test-1"
     assert [c.id for c in rulebook.criteria] == ["ioffice", "website"]
     assert rulebook.criteria[1].target == 90.0
-    assert rulebook.criteria[0].conditions == (model.Condition("ioffice_share", "gte", 90.0),)
+    [condition] = rulebook.criteria[0].conditions
+    assert (condition.field, condition.op, condition.value) == ("ioffice_share", "gte", 90.0)
+    # A rulebook without [[fields]] reads the shipped columns; who fills one follows its criteria.
+    assert condition.column is not None
+    shipped = COLUMN_BY_KEY["ioffice_share"]
+    assert (condition.column.header_vi, condition.column.kind) == (shipped.header_vi, shipped.kind)
+    assert condition.column.levels == ("mam_non", "thcs")
 
 
 BAD = [

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from rich.console import Console
+from shipped import COLUMNS
 
 from checker.chart import trend_svg
 from checker.cli import capped_workers, default_workers
 from checker.context import TrendPoint
-from checker.evaluate import RulebookError, load_rulebook
 from checker.history import CriterionRate, RunRecord, SchoolSemester, SemesterRates
 from checker.history_cli import school_csv, school_table, trend_rows, trend_table
 from checker.i18n import load_translator
@@ -26,6 +26,7 @@ from checker.intake_form import write_intake_template
 from checker.model import Intake, Problem, RawTable
 from checker.office import Contact
 from checker.outfiles import pinned_zip, write_atomic
+from checker.rulebook import RulebookError, load_rulebook
 from checker.safe_text import looks_like_formula, plain_text, spreadsheet_field, terminal_text
 from checker.semester import parse_semester
 from checker.write import QualityFacts, csv_bytes, quality_xlsx, school_quality_files
@@ -242,8 +243,8 @@ def test_chart_prints_dollar_signs_literally(tmp_path: Path) -> None:
 def test_one_zip_pinner_dates_entries_and_properties(tmp_path: Path) -> None:
     day = dt.date(2026, 11, 29)
     first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    write_intake_template(first, load_translator("vi"), day)
-    write_intake_template(second, load_translator("vi"), day)
+    write_intake_template(first, load_translator("vi"), COLUMNS, day)
+    write_intake_template(second, load_translator("vi"), COLUMNS, day)
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as archive:
         assert {i.date_time for i in archive.infolist()} == {(2026, 11, 29, 0, 0, 0)}

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE, school, write_csv
+from shipped import COLUMNS, RULEBOOK
 
-from checker.evaluate import evaluate, load_rulebook
+from checker.evaluate import evaluate
 from checker.i18n import load_translator
 from checker.load import load_table
 from checker.model import COLUMNS, Intake, SchoolResult
 from checker.outfiles import write_atomic_parts
 from checker.paths import DEFAULT_RULEBOOK
+from checker.rulebook import load_rulebook
 from checker.validate import validate_table
 from checker.write import (
     RESULT_FIELDS,
@@ -33,7 +35,7 @@ FORM = tuple(column.key for column in COLUMNS)  # the form's column order
 
 def checked(path: Path) -> tuple[Intake, list[SchoolResult]]:
     """A table loaded, validated and evaluated with the default rulebook."""
-    intake = validate_table(load_table(path))
+    intake = validate_table(load_table(path, COLUMNS), RULEBOOK)
     return intake, list(evaluate(intake.schools, load_rulebook(DEFAULT_RULEBOOK)))
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from pathlib import Path
 
 import pytest
+from shipped import COLUMNS, RULEBOOK
 
 from checker import model, paths
+from checker.evaluate import evaluate
+from checker.rulebook import load_rulebook, load_rulebooks
 from checker.validate import (
     PROBLEM_TEXTS,
     ValidationError,
+    build_frame,
+    intake_suite,
     level_text,
+    normalise_rows,
     number_text,
+    run_suite,
     validate_table,
     yes_no_text,
 )
@@ -38,7 +44,7 @@ GOOD = {
 def raw_row(number: int, school_id: str, **cells: str) -> model.RawRow:
     """A row with every known column: GOOD values, then `cells`, with the given id."""
     return model.RawRow(
-        number, {c.key: "" for c in model.COLUMNS} | GOOD | {"school_id": school_id} | cells
+        number, {c.key: "" for c in COLUMNS} | GOOD | {"school_id": school_id} | cells
     )
 
 
@@ -166,7 +172,7 @@ def intake() -> model.Intake:
                 9, "PERCENT", ioffice_share="95%", e_contact_book="x", online_enrolment="khong"
             ),
             raw_row(10, ""),
-            model.RawRow(11, {c.key: " " for c in model.COLUMNS}),
+            model.RawRow(11, {c.key: " " for c in COLUMNS}),
             raw_row(
                 12, "PRESCHOOL", level="Mầm non", computers="", computer_rooms="", e_gradebook=""
             ),
@@ -179,7 +185,8 @@ def intake() -> model.Intake:
             ),
             raw_row(15, "NOLEVEL", level=""),
             raw_row(16, "HUGE", computers="9" * 400, students="2000000"),
-        )
+        ),
+        RULEBOOK,
     )
 
 
@@ -306,7 +313,16 @@ def test_intake_problems_are_the_schools_and_rejected_rows_problems(intake: mode
     from_schools = {p for s in intake.schools for p in s.problems}
     from_rejected = {p for p in intake.problems if p.row_number == 10}
     assert from_rejected == {
-        model.Problem(10, "", GOOD["school_name"], "school_id", "", "missing_id")
+        model.Problem(
+            10,
+            "",
+            GOOD["school_name"],
+            "school_id",
+            "",
+            "missing_id",
+            "id",
+            ("Mã trường", "School ID"),
+        )
     }
     assert set(intake.problems) == from_schools | from_rejected
     assert len(intake.problems) == len(from_schools) + 1
@@ -320,7 +336,7 @@ def test_intake_problems_are_the_schools_and_rejected_rows_problems(intake: mode
 def test_duplicate_ids_stop_with_ids_and_rows() -> None:
     rows = (raw_row(5, "08304007"), raw_row(6, "B"), raw_row(7, "C"), raw_row(9, "08304007"))
     with pytest.raises(ValidationError) as caught:
-        validate_table(table(*rows, name="hocky1.csv"))
+        validate_table(table(*rows, name="hocky1.csv"), RULEBOOK)
     message = str(caught.value)
     assert "hocky1.csv" in message
     assert "08304007 (5, 9)" in message
@@ -333,7 +349,7 @@ def test_duplicate_ids_stop_with_ids_and_rows() -> None:
 def test_unsafe_id_stops_with_the_id_and_row() -> None:
     rows = (raw_row(2, "A1"), raw_row(3, "../etc/passwd"), raw_row(4, "x" * 33))
     with pytest.raises(ValidationError) as caught:
-        validate_table(table(*rows))
+        validate_table(table(*rows), RULEBOOK)
     assert caught.value.params["unsafe"].startswith("../etc/passwd (3); xxxx")
     assert "(4)" in str(caught.value)
     assert "truong.csv" in str(caught.value)
@@ -341,7 +357,7 @@ def test_unsafe_id_stops_with_the_id_and_row() -> None:
 
 def test_unsafe_id_is_shown_without_control_characters() -> None:
     with pytest.raises(ValidationError) as caught:
-        validate_table(table(raw_row(2, "A\x1b[31mB")))
+        validate_table(table(raw_row(2, "A\x1b[31mB")), RULEBOOK)
     assert "\x1b" not in str(caught.value)
     assert "A\\u001b[31mB (2)" in str(caught.value)
 
@@ -349,13 +365,13 @@ def test_unsafe_id_is_shown_without_control_characters() -> None:
 def test_duplicate_and_unsafe_ids_in_one_message() -> None:
     rows = (raw_row(2, "A"), raw_row(3, "A"), raw_row(4, "<b>"))
     with pytest.raises(ValidationError) as caught:
-        validate_table(table(*rows))
+        validate_table(table(*rows), RULEBOOK)
     assert caught.value.params["duplicates"] == "A (2, 3)"
     assert caught.value.params["unsafe"] == "<b> (4)"
 
 
 def test_empty_table_gives_an_empty_intake() -> None:
-    intake = validate_table(table())
+    intake = validate_table(table(), RULEBOOK)
     assert (intake.schools, intake.rejected, intake.problems) == ((), (), ())
 
 
@@ -363,33 +379,59 @@ def test_empty_table_gives_an_empty_intake() -> None:
 # The suite is the authority
 
 
-def test_problems_come_from_the_suite_file(tmp_path: Path) -> None:
-    suite = json.loads(paths.INTAKE_SUITE.read_text(encoding="utf-8"))
-    suite["expectations"] = [
-        e for e in suite["expectations"] if e["kwargs"]["column"] != "ioffice_share__num"
+def relaxed_rulebook(tmp_path: Path, field: str, setting: str) -> model.Rulebook:
+    """The shipped rulebook with one more setting on one field (e.g. 'max = 50')."""
+    text = paths.DEFAULT_RULEBOOK.read_text(encoding="utf-8")
+    declaration = f'key = "{field}"\n'
+    assert declaration in text
+    path = tmp_path / "rulebook.toml"
+    path.write_text(text.replace(declaration, declaration + setting + "\n", 1), encoding="utf-8")
+    return load_rulebook(path)
+
+
+def test_the_checks_follow_the_fields_range(tmp_path: Path) -> None:
+    """The suite is generated from the rulebook's fields: a narrower range rejects a value the
+    shipped range accepts, and the criterion reading it is then unscored, not met."""
+    row = raw_row(2, "A", computers="60")
+    shipped = validate_table(table(row), RULEBOOK)
+    assert shipped.problems == ()
+    assert shipped.schools[0].values["computers"] == 60
+    narrow = relaxed_rulebook(tmp_path, "computers", "max = 50")
+    intake = validate_table(table(row), narrow)
+    assert [(p.column, p.code, p.value) for p in intake.problems] == [
+        ("computers", "out_of_range", "60")
     ]
-    relaxed = tmp_path / "relaxed.json"
-    relaxed.write_text(json.dumps(suite), encoding="utf-8")
-    intake = validate_table(table(raw_row(2, "A", ioffice_share="130")), relaxed)
-    assert intake.problems == ()
-    assert intake.schools[0].values["ioffice_share"] == 130.0
+    assert intake.schools[0].values["computers"] is None
+    [verdict] = [
+        v for v in evaluate(intake.schools, narrow)[0].verdicts if v.criterion_id == "computer_lab"
+    ]
+    assert (verdict.status, verdict.reason) == ("missing", "invalid")
 
 
-def test_a_broken_suite_fails_loudly(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.json"
+def test_a_field_no_level_must_fill_has_no_blank_check(tmp_path: Path) -> None:
+    """`must_fill = false` on a field a criterion reads: a blank is no data problem (the
+    criterion is still unscored), where the shipped rulebook reports it."""
+    row = raw_row(2, "A", ioffice_share="")
+    assert [p.code for p in validate_table(table(row), RULEBOOK).problems] == ["blank"]
+    optional = relaxed_rulebook(tmp_path, "ioffice_share", "must_fill = false")
+    assert validate_table(table(row), optional).problems == ()
+
+
+def test_a_broken_suite_fails_loudly() -> None:
     expectation = {
         "type": "expect_column_values_to_not_be_null",
         "kwargs": {"column": "no_such_column"},
-        "meta": {"problem": "blank"},
+        "meta": {"problem": "blank", "order": 0},
     }
-    broken.write_text(json.dumps({"name": "x", "expectations": [expectation]}), encoding="utf-8")
+    frame = build_frame(normalise_rows([raw_row(2, "A")], COLUMNS), COLUMNS)
     with pytest.raises(RuntimeError, match="no_such_column"):
-        validate_table(table(raw_row(2, "A")), broken)
+        run_suite(frame, {"name": "x", "expectations": [expectation]})
 
 
 def test_every_problem_code_of_the_suite_has_texts() -> None:
-    suite = json.loads(paths.INTAKE_SUITE.read_text(encoding="utf-8"))
-    suite_codes = {e["meta"]["problem"] for e in suite["expectations"]}
+    index = load_rulebooks((paths.DEFAULT_RULEBOOK, paths.QD4725_RULEBOOK))
+    suite_codes = {e["meta"]["problem"] for e in intake_suite(index)["expectations"]}
+    assert {"no_evidence", "out_of_range", "suspect_fraction"} <= suite_codes
     assert suite_codes <= set(PROBLEM_TEXTS)
     for what, fix in PROBLEM_TEXTS.values():
         assert what.strip() and not what.endswith(".")  # scorecards add the full stop

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import check_table, pdf_text, school, write_csv
+from shipped import COLUMNS
 
 from checker import paths
 from checker.context import (
@@ -23,12 +24,13 @@ from checker.context import (
     scorecard_context,
     summary_context,
 )
-from checker.evaluate import district_rates, evaluate, field_medians, load_rulebook
+from checker.evaluate import district_rates, evaluate, field_medians
 from checker.i18n import load_translator
 from checker.load import load_table
 from checker.model import School, SchoolResult, Verdict
 from checker.office import load_office
 from checker.render import render_summary
+from checker.rulebook import load_rulebook
 from checker.validate import level_text, validate_table
 
 RULEBOOK = load_rulebook(paths.DEFAULT_RULEBOOK)
@@ -40,7 +42,7 @@ PROVINCE = "office-so-gddt-ben-tre.toml"  # the provincial department's example 
 
 def results_of(path: Path) -> list[SchoolResult]:
     """Load, validate (real GX suite) and evaluate a table with the default rulebook."""
-    return list(evaluate(validate_table(load_table(path)).schools, RULEBOOK))
+    return list(evaluate(validate_table(load_table(path, COLUMNS), RULEBOOK).schools, RULEBOOK))
 
 
 def verdicts(result: SchoolResult) -> dict[str, tuple[str, str | None]]:
@@ -186,8 +188,7 @@ def test_a_share_typed_as_a_fraction_is_scored_as_typed_and_flagged(tmp_path: Pa
 def test_an_excel_percent_cell_is_not_a_fraction(tmp_path: Path) -> None:
     from conftest import GOOD_SCHOOL, HEADERS
     from openpyxl import Workbook
-
-    from checker.model import COLUMNS
+    from shipped import COLUMNS
 
     book = Workbook()
     sheet = book.worksheets[0]

@@ -1,0 +1,13 @@
+"""The shipped local plan's rulebook and the intake columns it declares, for tests that build
+tables (the columns are data in expectations/rulebook.toml, not a constant of the code)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from checker import model, paths
+from checker.rulebook import load_rulebook
+
+RULEBOOK = load_rulebook(paths.DEFAULT_RULEBOOK)
+COLUMNS: tuple[model.Column, ...] = RULEBOOK.columns
+COLUMN_BY_KEY: Mapping[str, model.Column] = {c.key: c for c in COLUMNS}
