@@ -22,12 +22,15 @@ Every function takes the Engine it works on; nothing here holds state between ca
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Connection,
@@ -53,14 +56,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from checker.i18n import N_
-from checker.model import InputError, SchoolResult, Status, Verdict, share
+from checker.model import Criterion, InputError, SchoolResult, Status, Verdict, share
 from checker.office import DEFAULT_UNIT_ID
 from checker.semester import Semester, parse_semester, previous
 
 DEFAULT_DB_FILE = "checker.db"
 # The history's tables (Alembic's own included): any other table means another application's
 # database, which is refused rather than mixed with ours.
-OUR_TABLES = ("alembic_version", "semesters", "runs", "results")
+OUR_TABLES = ("alembic_version", "semesters", "runs", "results", "group_results")
 # Waiting for another process's SQLite transaction (a concurrent run recording) rather than
 # failing at once; a semester's recording takes well under a second.
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -117,8 +120,26 @@ results_table = Table(
     Column("status", String(16), nullable=False),
     Column("value", Text, nullable=False),
     Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
+    # For a criterion of a points group (QĐ 4725): points earned and available, as exact
+    # decimal text; NULL for the local plan's criteria (and results before revision 0004).
+    Column("points", Text, nullable=True),
+    Column("max_points", Text, nullable=True),
     PrimaryKeyConstraint("unit_id", "semester", "school_id", "criterion"),
     CheckConstraint("status IN ('met', 'not_met', 'not_applicable', 'missing')"),
+)
+group_results_table = Table(
+    "group_results",
+    metadata,
+    Column("unit_id", String(64), nullable=False),
+    Column("semester", String(16), ForeignKey("semesters.label"), nullable=False),
+    Column("school_id", String(64), nullable=False),
+    Column("group_id", String(64), nullable=False),
+    Column("points", Text, nullable=False),
+    Column("max_points", Text, nullable=False),
+    Column("level", Integer, nullable=True),  # Mức 1-3; NULL when the group does not apply
+    Column("mandatory_met", Boolean, nullable=False),
+    Column("run_id", String(64), ForeignKey("runs.run_id"), nullable=False),
+    PrimaryKeyConstraint("unit_id", "semester", "school_id", "group_id"),
 )
 
 
@@ -183,6 +204,29 @@ class ResultRow:
     criterion: str
     status: Status
     value: str
+    points: Decimal | None = None  # earned, for a criterion of a points group
+    max_points: Decimal | None = None  # and available
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One school's standing in one points group, as recorded."""
+
+    school_id: str
+    group_id: str
+    points: Decimal
+    max_points: Decimal
+    level: int | None  # Mức 1-3; None when the group does not apply to the school
+    mandatory_met: bool
+
+
+@dataclass(frozen=True)
+class GroupLevels:
+    """How a unit's schools stood in one points group in one semester."""
+
+    group_id: str
+    by_level: Mapping[int, int]  # Mức -> schools
+    median_points: Decimal | None  # over the schools the group applies to
 
 
 @dataclass(frozen=True)
@@ -192,6 +236,7 @@ class CriterionRate:
     criterion: str
     met: int
     applicable: int
+    pointed: bool = False  # an item of a points group (QĐ 4725), shown by its group's levels
 
     @property
     def rate(self) -> float | None:
@@ -219,21 +264,28 @@ class SchoolSemester:
     school_name: str
     level: str | None
     statuses: Mapping[str, str]
+    # Criteria of points groups (QĐ 4725): scored by points, not in met / applicable.
+    pointed: frozenset[str] = frozenset()
+
+    @property
+    def plan_statuses(self) -> dict[str, str]:
+        """The statuses scored as met / applicable."""
+        return {c: s for c, s in self.statuses.items() if c not in self.pointed}
 
     @property
     def met(self) -> int:
-        """How many criteria the school met."""
-        return sum(s == "met" for s in self.statuses.values())
+        """How many criteria the school met (outside points groups)."""
+        return sum(s == "met" for s in self.plan_statuses.values())
 
     @property
     def applicable(self) -> int:
         """How many criteria applied to the school (missing ones included)."""
-        return sum(s in APPLICABLE_STATUSES for s in self.statuses.values())
+        return sum(s in APPLICABLE_STATUSES for s in self.plan_statuses.values())
 
     @property
     def score(self) -> float | None:
         """met / applicable, or None when nothing applied."""
-        return score_of(self.statuses)
+        return score_of(self.plan_statuses)
 
 
 # --- where the database is ----------------------------------------------------------------
@@ -392,10 +444,15 @@ def _reason(exc: Exception) -> str:
 
 
 def record_run(
-    engine: Engine, run: RunRecord, rows: Iterable[ResultRow], replace: bool = False
+    engine: Engine,
+    run: RunRecord,
+    rows: Iterable[ResultRow],
+    replace: bool = False,
+    groups: Sequence[GroupRow] = (),
 ) -> None:
     """Record one run in ONE transaction, under the history's lock: log the run, replace the
-    unit's results for the semester (other units' results are left alone).
+    unit's results (and points groups' standings) for the semester (other units' are left
+    alone).
 
     The semester is added if new; earlier runs stay in the run log. The run id is derived
     from the input, rules, office settings, checker, semester and day, so running the very
@@ -419,10 +476,12 @@ def record_run(
                     f"meanwhile; the history database is unchanged: {exc}"
                 ) from exc
             _ensure_semester(connection, run.semester)
-            of_unit = results_table.c.unit_id == run.unit_id
-            connection.execute(
-                delete(results_table).where(of_unit & (results_table.c.semester == label))
-            )
+            for table in (results_table, group_results_table):
+                connection.execute(
+                    delete(table).where(
+                        (table.c.unit_id == run.unit_id) & (table.c.semester == label)
+                    )
+                )
             connection.execute(
                 delete(runs_table).where(
                     (runs_table.c.run_id == run.run_id) & (runs_table.c.semester == label)
@@ -431,6 +490,8 @@ def record_run(
             connection.execute(insert(runs_table).values(_run_values(run)))
             for values in _result_values(run, rows):  # in batches: memory stays flat
                 connection.execute(insert(results_table), values)
+            if groups:
+                connection.execute(insert(group_results_table), _group_values(run, groups))
     except SQLAlchemyError as exc:
         raise StoreError(
             f"could not record run {run.run_id} for {run.semester}; the history database is "
@@ -548,6 +609,8 @@ def _result_values(run: RunRecord, rows: Iterable[ResultRow]) -> Iterator[list[d
                 "status": row.status,
                 "value": row.value,
                 "run_id": run.run_id,
+                "points": _decimal_text(row.points),
+                "max_points": _decimal_text(row.max_points),
             }
         )
         if len(batch) == RECORD_BATCH:
@@ -557,11 +620,54 @@ def _result_values(run: RunRecord, rows: Iterable[ResultRow]) -> Iterator[list[d
         yield batch
 
 
+def _group_values(run: RunRecord, groups: Sequence[GroupRow]) -> list[dict[str, object]]:
+    """The standings as `group_results` rows."""
+    return [
+        {
+            "unit_id": run.unit_id,
+            "semester": run.semester.label,
+            "school_id": group.school_id,
+            "group_id": group.group_id,
+            "points": _decimal_text(group.points),
+            "max_points": _decimal_text(group.max_points),
+            "level": group.level,
+            "mandatory_met": group.mandatory_met,
+            "run_id": run.run_id,
+        }
+        for group in groups
+    ]
+
+
+def _decimal_text(number: Decimal | None) -> str | None:
+    """An exact number as text ('6', '7.5'), so that no database rounds it."""
+    return None if number is None else format(number.normalize(), "f")
+
+
+def group_rows(results: Iterable[SchoolResult]) -> list[GroupRow]:
+    """The points groups' standings to record for a run's results."""
+    return [
+        GroupRow(
+            result.school.school_id,
+            group.group_id,
+            group.points,
+            group.max_points,
+            group.level,
+            group.mandatory_met,
+        )
+        for result in results
+        for group in result.groups
+    ]
+
+
 def result_rows(
-    results: Iterable[SchoolResult], value_text: Callable[[Verdict], str]
+    results: Iterable[SchoolResult],
+    value_text: Callable[[Verdict], str],
+    criteria: Sequence[Criterion] = (),
 ) -> Iterator[ResultRow]:
     """The rows to record for a run's results, made as they are recorded; `value_text` renders
-    a verdict's value as in results.csv (the writer owns that format)."""
+    a verdict's value as in results.csv (the writer owns that format); `criteria` (the
+    rulebook's) give the points a criterion of a points group is worth."""
+    worth = {c.id: c.points for c in criteria if c.group}
     return (
         ResultRow(
             school_id=result.school.school_id,
@@ -570,10 +676,80 @@ def result_rows(
             criterion=verdict.criterion_id,
             status=verdict.status,
             value=value_text(verdict),
+            points=verdict.points,
+            max_points=worth.get(verdict.criterion_id) if verdict.points is not None else None,
         )
         for result in results
         for verdict in result.verdicts
     )
+
+
+def group_levels(
+    engine: Engine, unit_id: str | None = None
+) -> dict[str, dict[Semester, list[GroupLevels]]]:
+    """Per unit, per recorded semester (oldest first), per points group: schools per Mức and
+    the median points ({} when no run recorded points groups)."""
+    table = group_results_table
+    query = (
+        select(
+            table.c.unit_id,
+            semesters_table.c.year,
+            semesters_table.c.term,
+            table.c.group_id,
+            table.c.points,
+            table.c.level,
+        )
+        .join(semesters_table, semesters_table.c.label == table.c.semester)
+        .order_by(table.c.unit_id, semesters_table.c.year, semesters_table.c.term)
+    )
+    if unit_id is not None:
+        query = query.where(table.c.unit_id == unit_id)
+    found: dict[str, dict[Semester, dict[str, list[tuple[Decimal, int | None]]]]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            semester = Semester(row.year, row.term)
+            groups = found.setdefault(row.unit_id, {}).setdefault(semester, {})
+            groups.setdefault(row.group_id, []).append((Decimal(row.points), row.level))
+    return {
+        unit: {
+            semester: [_levels_of(group, rows) for group, rows in groups.items()]
+            for semester, groups in semesters.items()
+        }
+        for unit, semesters in found.items()
+    }
+
+
+def _levels_of(group_id: str, rows: Sequence[tuple[Decimal, int | None]]) -> GroupLevels:
+    """Schools per Mức and the median points of the schools a group applies to."""
+    applying = [(points, level) for points, level in rows if level is not None]
+    by_level = {level: sum(1 for _, lv in applying if lv == level) for level in (1, 2, 3)}
+    median = statistics.median(points for points, _ in applying) if applying else None
+    return GroupLevels(group_id, by_level, median)
+
+
+def school_groups(engine: Engine, unit_id: str, school_id: str) -> dict[Semester, list[GroupRow]]:
+    """One school's standing in each points group, per recorded semester (oldest first)."""
+    table = group_results_table
+    query = (
+        select(semesters_table.c.year, semesters_table.c.term, table)
+        .join(semesters_table, semesters_table.c.label == table.c.semester)
+        .where((table.c.unit_id == unit_id) & (table.c.school_id == school_id))
+        .order_by(semesters_table.c.year, semesters_table.c.term, table.c.group_id)
+    )
+    found: dict[Semester, list[GroupRow]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            found.setdefault(Semester(row.year, row.term), []).append(
+                GroupRow(
+                    row.school_id,
+                    row.group_id,
+                    Decimal(row.points),
+                    Decimal(row.max_points),
+                    row.level,
+                    bool(row.mandatory_met),
+                )
+            )
+    return found
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -663,6 +839,7 @@ def unit_trends(engine: Engine, unit_id: str | None = None) -> dict[str, list[Se
         func.min(results.c.position).label("position"),
         func.sum(case((results.c.status == "met", 1), else_=0)).label("met"),
         func.sum(case((results.c.status.in_(APPLICABLE_STATUSES), 1), else_=0)).label("applicable"),
+        func.max(results.c.max_points).label("pointed"),
     ).join(semesters_table, semesters_table.c.label == results.c.semester)
     if unit_id is not None:
         query = query.where(results.c.unit_id == unit_id)
@@ -673,7 +850,9 @@ def unit_trends(engine: Engine, unit_id: str | None = None) -> dict[str, list[Se
     grouped: dict[str, dict[Semester, list[CriterionRate]]] = {}
     with engine.connect() as connection:
         for row in connection.execute(query):
-            rate = CriterionRate(row.criterion, int(row.met), int(row.applicable))
+            rate = CriterionRate(
+                row.criterion, int(row.met), int(row.applicable), row.pointed is not None
+            )
             by_semester = grouped.setdefault(row.unit_id, {})
             by_semester.setdefault(Semester(row.year, row.term), []).append(rate)
     return {
@@ -709,19 +888,24 @@ def school_history(engine: Engine, unit_id: str, school_id: str) -> list[SchoolS
             results.c.level,
             results.c.criterion,
             results.c.status,
+            results.c.points,
         )
         .join(semesters_table, semesters_table.c.label == results.c.semester)
         .where((results.c.unit_id == unit_id) & (results.c.school_id == school_id))
         .order_by(semesters_table.c.year, semesters_table.c.term, results.c.position)
     )
-    found: dict[Semester, tuple[str, str | None, dict[str, str]]] = {}
+    found: dict[Semester, tuple[str, str | None, dict[str, str], set[str]]] = {}
     with engine.connect() as connection:
         for row in connection.execute(query):
-            entry = found.setdefault(Semester(row.year, row.term), (row.school_name, row.level, {}))
+            entry = found.setdefault(
+                Semester(row.year, row.term), (row.school_name, row.level, {}, set())
+            )
             entry[2][row.criterion] = row.status
+            if row.points is not None:
+                entry[3].add(row.criterion)
     return [
-        SchoolSemester(semester, name, level, statuses)
-        for semester, (name, level, statuses) in found.items()
+        SchoolSemester(semester, name, level, statuses, frozenset(pointed))
+        for semester, (name, level, statuses, pointed) in found.items()
     ]
 
 

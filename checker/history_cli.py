@@ -18,16 +18,20 @@ from rich.text import Text
 from checker.cli import db_option, lang_option
 from checker.history import (
     CriterionRate,
+    GroupLevels,
+    GroupRow,
     RunRecord,
     SchoolSemester,
     SemesterRates,
     StoreError,
     current_runs,
     database_url,
+    group_levels,
     open_store,
     progress,
     recorded_semesters,
     recorded_units,
+    school_groups,
     school_history,
     sqlite_file,
     trend_criteria,
@@ -122,13 +126,16 @@ def history(
             return
         unit = None if all_units else chosen_unit(recorded_units(engine), unit_id, t)
         if school_id is None:
-            rows = trend_rows(unit_trends(engine, unit), current_runs(engine))
+            rows = trend_rows(
+                unit_trends(engine, unit), current_runs(engine), group_levels(engine, unit)
+            )
             _show_trend(rows, output_format, t, labels, show_units=all_units)
         else:
             assert unit is not None  # --school with --all-units is refused above
             entries = school_history(engine, unit, school_id)
             recorded = recorded_semesters(engine, unit)
-            _show_school(school_id, entries, recorded, output_format, t, labels)
+            groups = school_groups(engine, unit, school_id)
+            _show_school(school_id, entries, recorded, output_format, t, labels, groups)
     finally:
         engine.dispose()
 
@@ -159,6 +166,7 @@ def criterion_labels(rules_path: Path | None, lang: str) -> tuple[dict[str, str]
     Criteria recorded under an older rulebook and since removed keep their id as name. The
     unit is the one a database from before units is upgraded with.
     """
+    from checker import paths
     from checker.context import text_in
     from checker.model import InputError
     from checker.office import load_unit_id
@@ -166,13 +174,21 @@ def criterion_labels(rules_path: Path | None, lang: str) -> tuple[dict[str, str]
     from checker.workdir import run_settings
 
     settings = run_settings(Path.cwd(), (rules_path,) if rules_path else (), None)
+    # The national index's names too: a run may have recorded its items beside the plan's.
+    index = (
+        ()
+        if rules_path or paths.QD4725_RULEBOOK in settings.rules_paths
+        else (paths.QD4725_RULEBOOK,)
+    )
     try:
-        rulebook = load_rulebooks(settings.rules_paths)
+        rulebook = load_rulebooks((*settings.rules_paths, *index))
         unit_id = load_unit_id(settings.office_path)
     except InputError as exc:
         click.echo(str(exc), err=True)
         click.get_current_context().exit(2)
-    return {c.id: text_in(c.label, lang) for c in rulebook.criteria}, unit_id
+    labels = {c.id: text_in(c.label, lang) for c in rulebook.criteria}
+    labels |= {GROUP_KEY + g.id: text_in(g.label, lang) for g in rulebook.groups}
+    return labels, unit_id
 
 
 def _show_empty(
@@ -203,7 +219,10 @@ def _show_trend(
     elif output_format == "json":
         click.echo(json.dumps(trend_json(rows), ensure_ascii=False, indent=2))
     else:
-        _console().print(trend_table(rows, t, labels, show_units))
+        console = _console()
+        console.print(trend_table(rows, t, labels, show_units))
+        if any(row.groups for row in rows):
+            console.print(groups_table(rows, t, labels, show_units))
 
 
 def _show_school(
@@ -213,8 +232,11 @@ def _show_school(
     output_format: str,
     t: Translator,
     labels: Mapping[str, str],
+    groups: Mapping[Semester, Sequence[GroupRow]] | None = None,
 ) -> None:
-    """Print one school's statuses in the chosen format; exit 2 if it was never recorded."""
+    """Print one school's statuses (and points groups' standings) in the chosen format; exit 2
+    if it was never recorded."""
+    groups = groups or {}
     if not entries:
         message = t.gettext(N_("School {school_id} is not in the history.")).format(
             school_id=terminal_text(school_id)
@@ -225,9 +247,14 @@ def _show_school(
         click.echo(school_csv(school_id, entries), nl=False)
     elif output_format == "json":
         data = school_json(school_id, entries, recorded)
+        if groups:
+            data["groups"] = {
+                str(semester): {g.group_id: _standing_json(g) for g in rows}
+                for semester, rows in groups.items()
+            }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        _console().print(school_table(school_id, entries, t, recorded, labels))
+        _console().print(school_table(school_id, entries, t, recorded, labels, groups))
 
 
 def _console() -> Console:
@@ -255,18 +282,69 @@ class TrendRow:
     unit_id: str
     rates: SemesterRates
     run: RunRecord | None
+    groups: Sequence[GroupLevels] = ()  # points groups (QĐ 4725), when the run had them
 
 
 def trend_rows(
     trends: Mapping[str, Sequence[SemesterRates]],
     inputs: Mapping[tuple[str, Semester], RunRecord],
+    groups: Mapping[str, Mapping[Semester, Sequence[GroupLevels]]] | None = None,
 ) -> list[TrendRow]:
     """The trend's lines, unit by unit, each unit's semesters oldest first."""
+    groups = groups or {}
     return [
-        TrendRow(unit, entry, inputs.get((unit, entry.semester)))
+        TrendRow(
+            unit,
+            entry,
+            inputs.get((unit, entry.semester)),
+            tuple(groups.get(unit, {}).get(entry.semester, ())),
+        )
         for unit, trend in trends.items()
         for entry in trend
     ]
+
+
+GROUP_KEY = "group:"  # labels of points groups, beside the criteria's
+
+
+def levels_cell(levels: GroupLevels, t: Translator) -> str:
+    """'Mức 1: 3 · Mức 2: 20 · Mức 3: 5 — trung vị 62' for one group in one semester."""
+    counts = " · ".join(
+        t.gettext(N_("Level {level}: {schools}")).format(level=level, schools=schools)
+        for level, schools in sorted(levels.by_level.items())
+    )
+    if levels.median_points is None:
+        return counts
+    median = t.number(levels.median_points, digits=0 if levels.median_points % 1 == 0 else 1)
+    return counts + " — " + t.gettext(N_("median {points} points")).format(points=median)
+
+
+def ordered_groups(found: set[str], labels: Mapping[str, str]) -> list[str]:
+    """The groups found, in their rulebook's order (groups no rulebook names last)."""
+    in_rulebook = [key.removeprefix(GROUP_KEY) for key in labels if key.startswith(GROUP_KEY)]
+    return [g for g in in_rulebook if g in found] + sorted(found - set(in_rulebook))
+
+
+def groups_table(
+    rows: Sequence[TrendRow], t: Translator, labels: Mapping[str, str], show_units: bool
+) -> Table:
+    """Rows = (unit and) semesters, columns = points groups, cells = schools per level and the
+    median points."""
+    group_ids = ordered_groups({g.group_id for row in rows for g in row.groups}, labels)
+    table = Table(title=t.gettext(N_("Points groups (national index): schools per level")))
+    if show_units:
+        table.add_column(t.gettext(N_("Unit")), no_wrap=True)
+    table.add_column(t.gettext(N_("Semester")), no_wrap=True)
+    for group in group_ids:
+        table.add_column(Text(terminal_text(labels.get(GROUP_KEY + group, group))))
+    for row in rows:
+        if not row.groups:
+            continue
+        unit = [Text(terminal_text(row.unit_id))] if show_units else []
+        found = {g.group_id: g for g in row.groups}
+        cells = [levels_cell(found[g], t) if g in found else NO_VALUE for g in group_ids]
+        table.add_row(*unit, str(row.rates.semester), *cells)
+    return table
 
 
 def trend_table(
@@ -274,7 +352,9 @@ def trend_table(
 ) -> Table:
     """Rows = (unit and) semesters, columns = criteria by name, cells = rates; the last column
     names the input file each semester was recorded from (and its sha256 start)."""
-    criteria = trend_criteria([row.rates for row in rows])
+    pointed = {r.criterion for row in rows for r in row.rates.rates if r.pointed}
+    # Items of points groups are many (QĐ 4725 has 29): the groups' table sums them up.
+    criteria = [c for c in trend_criteria([row.rates for row in rows]) if c not in pointed]
     table = Table(title=t.gettext(N_("Criteria met, by semester")))
     if show_units:
         table.add_column(t.gettext(N_("Unit")), no_wrap=True)
@@ -315,6 +395,7 @@ def trend_json(rows: Sequence[TrendRow]) -> list[dict[str, object]]:
             "unit": row.unit_id,
             "semester": str(row.rates.semester),
             "input": _input_json(row.run),
+            **({"groups": [_levels_json(g) for g in row.groups]} if row.groups else {}),
             "criteria": [
                 {
                     "criterion": r.criterion,
@@ -327,6 +408,26 @@ def trend_json(rows: Sequence[TrendRow]) -> list[dict[str, object]]:
         }
         for row in rows
     ]
+
+
+def _levels_json(levels: GroupLevels) -> dict[str, object]:
+    """One group's standing in one semester, for JSON."""
+    median = levels.median_points
+    return {
+        "group": levels.group_id,
+        "schools_by_level": {str(level): n for level, n in sorted(levels.by_level.items())},
+        "median_points": None if median is None else float(median),
+    }
+
+
+def _standing_json(group: GroupRow) -> dict[str, object]:
+    """One school's standing in one group, for JSON."""
+    return {
+        "points": float(group.points),
+        "max_points": float(group.max_points),
+        "level": group.level,
+        "mandatory_met": group.mandatory_met,
+    }
 
 
 def _input_json(run: RunRecord | None) -> dict[str, str | None] | None:
@@ -343,13 +444,16 @@ def school_table(
     t: Translator,
     recorded: Sequence[Semester],
     labels: Mapping[str, str],
+    groups: Mapping[Semester, Sequence[GroupRow]] | None = None,
 ) -> Table:
-    """Rows = the semesters the school was recorded in, columns = criteria, cells = statuses.
+    """Rows = the semesters the school was recorded in, columns = criteria, cells = statuses;
+    then the school's points and level in each points group (QĐ 4725), when recorded.
 
     Recorded semesters without the school (before it opened, after a merger) are named in
     the caption: that is normal, not an error.
     """
-    criteria = _school_criteria(entries)
+    pointed = {c for entry in entries for c in entry.pointed}  # shown as their groups' points
+    criteria = [c for c in _school_criteria(entries) if c not in pointed]
     latest = entries[-1]
     # Text, not a str: rich would read markup such as [link=…] in a school's name.
     table = Table(title=Text(terminal_text(f"{latest.school_name} ({school_id})")))
@@ -362,12 +466,28 @@ def school_table(
     for criterion in criteria:
         table.add_column(Text(terminal_text(labels.get(criterion, criterion))))
     table.add_column(t.gettext(N_("Score")), justify="right")
+    groups = groups or {}
+    group_ids = ordered_groups({g.group_id for rows in groups.values() for g in rows}, labels)
+    for group in group_ids:
+        table.add_column(Text(terminal_text(labels.get(GROUP_KEY + group, group))), justify="right")
     before: Mapping[str, str] = {}
     for entry in entries:
         cells = [_status_cell(before.get(c), entry.statuses.get(c), t) for c in criteria]
-        table.add_row(str(entry.semester), *cells, _score_cell(entry, t))
+        found = {g.group_id: g for g in groups.get(entry.semester, ())}
+        standing = [standing_cell(found.get(g), t) for g in group_ids]
+        table.add_row(str(entry.semester), *cells, _score_cell(entry, t), *standing)
         before = entry.statuses
     return table
+
+
+def standing_cell(group: GroupRow | None, t: Translator) -> str:
+    """'62/100 · Mức 2' for a school in a group; a dash when the group does not apply."""
+    if group is None or group.level is None:
+        return NO_VALUE
+    points = t.number(group.points, digits=0 if group.points % 1 == 0 else 1)
+    most = t.number(group.max_points, digits=0)
+    level = t.gettext(N_("Level {level}")).format(level=group.level)
+    return f"{points}/{most} · {level}"
 
 
 def absent_from(entries: Sequence[SchoolSemester], recorded: Sequence[Semester]) -> list[Semester]:

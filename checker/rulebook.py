@@ -515,8 +515,8 @@ def _check_conditions(
         raise here.fail("'conditions' must be a non-empty list like [{ field = \"...\", ... }]")
     by_key = {column.key: column for column in fields}
     conditions = tuple(_condition(here, c, by_key) for c in criterion.conditions)
-    thresholds = {c.field: c.value for c in conditions if c.value is not None}
-    fill = _Filler(here, thresholds)
+    numbers = {c.field: c.value for c in conditions if c.value is not None}
+    fill = _Filler(here, numbers, criterion.points if criterion.group else None)
     by_level = {
         level: {key: fill(texts) for key, texts in own.items()}
         for level, own in criterion.by_level.items()
@@ -569,15 +569,20 @@ def _condition_value(where: _Where, op: Op, value: Any, column: model.Column) ->
 
 
 class _Filler:
-    """Fills a criterion's texts' placeholders with its thresholds, so that a changed
-    threshold cannot leave a stale number in print: `{value}` is the first condition's
-    number, `{<field>}` the number the condition on that field compares with."""
+    """Fills a criterion's texts' placeholders with its numbers, so that a changed threshold
+    cannot leave a stale number in print: `{value}` is the first condition's number,
+    `{<field>}` the number the condition on that field compares with, `{points}` the points
+    the criterion is worth."""
 
-    def __init__(self, where: _Where, thresholds: Mapping[str, float]) -> None:
+    def __init__(
+        self, where: _Where, thresholds: Mapping[str, float], points: Decimal | None
+    ) -> None:
         self.where = where
-        self.thresholds = dict(thresholds)
+        self.thresholds: dict[str, float | Decimal] = dict(thresholds)
         if thresholds:
             self.thresholds["value"] = next(iter(thresholds.values()))
+        if points is not None:
+            self.thresholds["points"] = points
 
     def __call__(self, texts: Mapping[str, str]) -> dict[str, str]:
         """The texts with every placeholder filled (numbers written as in each language)."""

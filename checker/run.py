@@ -33,6 +33,7 @@ from checker.history import (
     RunRecord,
     SemesterRates,
     district_trend,
+    group_rows,
     guard_semester,
     open_store,
     previous_semester,
@@ -64,6 +65,7 @@ from checker.semester import Semester
 from checker.validate import validate_table
 from checker.write import (
     QualityFacts,
+    groups_csv_parts,
     json_bytes,
     quality_csv_parts,
     quality_xlsx,
@@ -324,11 +326,11 @@ def run_checker(
             semester=semester,
             input_name=input_name,
             day=options.day,
-            columns=tuple(column.key for column in COLUMNS),  # the form's order
+            columns=tuple(column.key for column in rulebook.columns),  # the form's order
             deadline=unit.deadline(options.day),
             contact=unit.contact,
         )
-        hashes.update(write_tables(staging, results, intake, run_id, t, quality))
+        hashes.update(write_tables(staging, results, rulebook, intake, run_id, t, quality))
 
         counts = {
             "rows_read": len(table.rows),
@@ -373,8 +375,9 @@ def run_checker(
                 problems=counts["problems"],
                 input_name=input_name,
             ),
-            history_rows(results, verdict_value),
+            history_rows(results, verdict_value, rulebook.criteria),
             options.replace,
+            group_rows(results),
         )
     return RunReport(
         run_id=run_id,
@@ -394,19 +397,20 @@ def run_checker(
 def write_tables(
     staging: Staging,
     results: Sequence[SchoolResult],
+    rulebook: Rulebook,
     intake: Intake,
     run_id: str,
     t: Translator,
     quality: QualityFacts,
 ) -> dict[str, str]:
-    """results.csv/json, data-quality.xlsx/csv and each school's data-quality/<id>.xlsx;
-    returns their sha256 by name. The tables are streamed to their files (memory does not grow
-    with the schools)."""
+    """results.csv/json (and groups.csv with points groups), data-quality.xlsx/csv and each
+    school's data-quality/<id>.xlsx; returns their sha256 by name. The tables are streamed to
+    their files (memory does not grow with the schools)."""
     streamed = {
-        "results.csv": results_csv_parts(results),
+        "results.csv": results_csv_parts(results, rulebook),
         "results.json": results_json_parts(results, quality.semester, run_id),
         "data-quality.csv": quality_csv_parts(intake, t, quality.columns),
-    }
+    } | ({"groups.csv": groups_csv_parts(results)} if rulebook.groups else {})
     hashes = {name: staging.write_parts(name, parts) for name, parts in streamed.items()}
     hashes["data-quality.xlsx"] = staging.write(
         "data-quality.xlsx", quality_xlsx(intake, t, quality)

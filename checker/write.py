@@ -23,15 +23,46 @@ from typing import Any, TypeVar
 from checker.context import problem_column_label, problem_texts, semester_text
 from checker.i18n import Translator
 from checker.ids import is_safe_id
-from checker.model import Intake, Problem, SchoolResult, Value, Verdict
+from checker.model import (
+    Criterion,
+    GroupResult,
+    Intake,
+    Problem,
+    Rulebook,
+    SchoolResult,
+    Value,
+    Verdict,
+)
 from checker.office import Contact
 from checker.outfiles import pinned_zip
 from checker.safe_text import looks_like_formula, plain_text, spreadsheet_field
 
 T = TypeVar("T")
-# `reason` is new and last: "blank" or "invalid" for a missing status, so consumers that read
-# the first six columns keep working.
-RESULT_FIELDS = ("school_id", "school_name", "level", "criterion", "status", "value", "reason")
+# New columns go last, so consumers that read the first ones keep working: `reason` ("blank" or
+# "invalid" for a missing status), then, for a criterion of a points group (QĐ 4725), its
+# `code`, the `points` earned and the `max_points` it is worth (blank for the local plan's).
+RESULT_FIELDS = (
+    "school_id",
+    "school_name",
+    "level",
+    "criterion",
+    "status",
+    "value",
+    "reason",
+    "code",
+    "points",
+    "max_points",
+)
+GROUP_FIELDS = (
+    "school_id",
+    "school_name",
+    "level",
+    "group",
+    "points",
+    "max_points",
+    "level_reached",
+    "mandatory_met",
+)
 
 
 def scorecard_relpath(school_id: str) -> str:
@@ -61,7 +92,7 @@ def verdict_value(verdict: Verdict) -> str:
     return ";".join(f"{key}={value_for_machine(v)}" for key, v in verdict.values.items())
 
 
-def result_rows(results: Sequence[SchoolResult]) -> list[dict[str, str]]:
+def result_rows(results: Sequence[SchoolResult], rulebook: Rulebook) -> list[dict[str, str]]:
     """One row per school × criterion, in input order then rulebook order."""
     return [
         {
@@ -73,9 +104,49 @@ def result_rows(results: Sequence[SchoolResult]) -> list[dict[str, str]]:
             "value": verdict_value(v),
             "reason": v.reason or "",
         }
+        | points_fields(criterion, v)
         for r in results
-        for v in r.verdicts
+        for criterion, v in zip(rulebook.criteria, r.verdicts, strict=True)
     ]
+
+
+def points_fields(criterion: Criterion, verdict: Verdict) -> dict[str, str]:
+    """code, points earned and points available, for a criterion of a points group."""
+    if verdict.points is None:
+        return {"code": criterion.code, "points": "", "max_points": ""}
+    return {
+        "code": criterion.code,
+        "points": value_for_machine(verdict.points),
+        "max_points": value_for_machine(criterion.points),
+    }
+
+
+def group_rows(results: Sequence[SchoolResult]) -> list[dict[str, str]]:
+    """groups.csv: one row per school × points group (QĐ 4725's two groups)."""
+    return [
+        {
+            "school_id": r.school.school_id,
+            "school_name": r.school.name,
+            "level": r.school.level or "",
+            "group": g.group_id,
+            "points": value_for_machine(g.points) if g.level is not None else "",
+            "max_points": value_for_machine(g.max_points),
+            "level_reached": str(g.level) if g.level is not None else "",
+            "mandatory_met": ("yes" if g.mandatory_met else "no") if g.level is not None else "",
+        }
+        for r in results
+        for g in r.groups
+    ]
+
+
+def group_entry(group: GroupResult) -> dict[str, Any]:
+    """One school's standing in one group, for results.json (null level: does not apply)."""
+    return {
+        "points": float(group.points),
+        "max_points": float(group.max_points),
+        "level": group.level,
+        "mandatory_met": group.mandatory_met,
+    }
 
 
 def csv_bytes(fieldnames: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> bytes:
@@ -122,8 +193,10 @@ def results_payload(results: Sequence[SchoolResult], semester: str, run_id: str)
                 "criteria": {
                     v.criterion_id: {"status": v.status, "value": verdict_value(v)}
                     | ({"reason": v.reason} if v.reason else {})
+                    | ({"points": float(v.points)} if v.points is not None else {})
                     for v in r.verdicts
                 },
+                **({"groups": {g.group_id: group_entry(g) for g in r.groups}} if r.groups else {}),
                 "problems": [p.code + ":" + p.column for p in r.school.problems],
             }
             for r in results
@@ -412,10 +485,15 @@ def csv_parts(
 
 
 def results_csv_parts(
-    results: Iterable[SchoolResult], batch: int = STREAM_BATCH
+    results: Iterable[SchoolResult], rulebook: Rulebook, batch: int = STREAM_BATCH
 ) -> Iterator[bytes]:
     """results.csv in parts: csv_bytes(RESULT_FIELDS, result_rows(results)), streamed."""
-    return csv_parts(RESULT_FIELDS, (result_rows(b) for b in batches(results, batch)))
+    return csv_parts(RESULT_FIELDS, (result_rows(b, rulebook) for b in batches(results, batch)))
+
+
+def groups_csv_parts(results: Iterable[SchoolResult], batch: int = STREAM_BATCH) -> Iterator[bytes]:
+    """groups.csv in parts: csv_bytes(GROUP_FIELDS, group_rows(results)), streamed."""
+    return csv_parts(GROUP_FIELDS, (group_rows(b) for b in batches(results, batch)))
 
 
 def results_json_parts(

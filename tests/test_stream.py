@@ -51,8 +51,8 @@ def test_streamed_tables_are_the_tables_built_whole(
     intake, results = sample
     t = load_translator("vi")
     assert intake.problems  # the sample has data problems: the quality table is not empty
-    whole_csv = csv_bytes(RESULT_FIELDS, result_rows(results))
-    assert b"".join(results_csv_parts(results, batch)) == whole_csv
+    whole_csv = csv_bytes(RESULT_FIELDS, result_rows(results, RULEBOOK))
+    assert b"".join(results_csv_parts(results, RULEBOOK, batch)) == whole_csv
     whole_json = json_bytes(results_payload(results, "2025-2026/HK1", "abc123"))
     assert b"".join(results_json_parts(results, "2025-2026/HK1", "abc123", batch)) == whole_json
     assert b"".join(quality_csv_parts(intake, t, FORM, batch)) == quality_csv(intake, t, FORM)
@@ -66,13 +66,15 @@ def test_streamed_tables_keep_hostile_text_inert_and_empty_tables_whole(tmp_path
     ]
     intake, results = checked(write_csv(tmp_path / "t.csv", rows))
     t = load_translator("en")
-    assert b"".join(results_csv_parts(results, 2)) == csv_bytes(RESULT_FIELDS, result_rows(results))
+    assert b"".join(results_csv_parts(results, RULEBOOK, 2)) == csv_bytes(
+        RESULT_FIELDS, result_rows(results, RULEBOOK)
+    )
     assert b"".join(results_json_parts(results, "s", "r", 2)) == json_bytes(
         results_payload(results, "s", "r")
     )
     assert b"".join(quality_csv_parts(intake, t, FORM, 1)) == quality_csv(intake, t, FORM)
     assert b"".join(results_json_parts([], "s", "r")) == json_bytes(results_payload([], "s", "r"))
-    assert b"".join(results_csv_parts([])) == csv_bytes(RESULT_FIELDS, [])
+    assert b"".join(results_csv_parts([], RULEBOOK)) == csv_bytes(RESULT_FIELDS, [])
 
 
 def test_parts_written_atomically_with_the_hash_of_the_whole(tmp_path: Path) -> None:
