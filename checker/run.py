@@ -48,7 +48,7 @@ from checker.history import (
 from checker.i18n import Translator, load_translator
 from checker.inputs import Inputs, IntakeOptions, load_inputs
 from checker.limits import DEFAULT_LIMITS, Limits
-from checker.model import COLUMNS, Intake, RawTable, Rejected, Rulebook, SchoolResult
+from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
 from checker.office import office_warnings
 from checker.outdir import Staging, claimed_output
 from checker.render import (
