@@ -2,9 +2,9 @@
 
 The schools, principals and figures are invented. What is real is the setting: the district of
 Giồng Trôm (Bến Tre) with its communes as they stood just before the 2025 reorganisation, and
-the shape of the office's table (model.COLUMNS, Vietnamese headers). Tables larger than one
-district spread over the other districts of Bến Tre, with the district's code inside each
-school id, and number further schools of one commune ("Trường Tiểu học Châu Hòa 2"), so names
+the shape of the office's table (the shipped rulebook's columns, Vietnamese headers). Tables
+larger than one district spread over the other districts of Bến Tre, with the district's code
+inside each school id, and number further schools of one commune ("Trường Tiểu học Châu Hòa 2"), so names
 and ids stay unique however many schools are asked for.
 
 Everything follows from the seed: the same (n_schools, seed, semester_index) always gives the
@@ -34,7 +34,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from checker.model import COLUMNS
+from checker.paths import DEFAULT_RULEBOOK
+from checker.rulebook import load_rulebook
 
 # --- The setting ------------------------------------------------------------------------------
 
@@ -144,6 +145,8 @@ _NO_SITE_TEXTS = ("chưa có", "chưa có", "đang xây dựng")
 _YES, _NO = "Có", "Không"
 
 # Where each column sits in a row, by key (read-only).
+# The columns of the shipped local plan: the table every generated district follows.
+COLUMNS = load_rulebook(DEFAULT_RULEBOOK).columns
 _INDEX = MappingProxyType({column.key: i for i, column in enumerate(COLUMNS)})
 
 # --- Values of one school ----------------------------------------------------------------------
@@ -446,7 +449,7 @@ def _yes_no(value: bool) -> str:
 
 
 def _row(profile: _Profile, state: _State) -> list[object]:
-    """One school's row, in the order of model.COLUMNS."""
+    """One school's row, in the order of COLUMNS."""
     cells: dict[str, object] = {
         "school_id": profile.school_id,
         "school_name": profile.name,
@@ -551,7 +554,7 @@ def _spoil(
 def generate_district(n_schools: int, seed: int = 0, semester_index: int = 0) -> pd.DataFrame:
     """A fictitious table of n schools as the office receives it, for one semester.
 
-    Columns are the Vietnamese headers of model.COLUMNS, in that order; one row per school;
+    Columns are the Vietnamese headers of COLUMNS, in that order; one row per school;
     ids are 8-digit text with a leading zero (longer serials only past 999 schools in a
     district). Values are as typed: numbers, 'Có'/'Không', web addresses or 'chưa có', None for
     a blank cell, and in every 45 schools about 3 blanks and 2 typing slips ('hai mươi'

@@ -51,8 +51,8 @@ def run_settings(folder: Path, rules_paths: tuple[Path, ...], office_path: Path 
             return folder / relative
         return SHIPPED[relative]
 
-    rules = rules_paths or (chosen(RULEBOOK_FILE, None),)
     office = chosen(OFFICE_FILE, office_path)
+    rules = rules_paths or (chosen(RULEBOOK_FILE, None),)
     return Settings(rules_paths=tuple(rules), office_path=office, from_folder=tuple(local))
 
 

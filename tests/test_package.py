@@ -17,7 +17,7 @@ from conftest import DATED_QUIET, PROJECT, SAMPLE, pdf_text, run_checker, run_se
 
 from checker import paths
 from checker.workdir import (
-    INTAKE_SUITE_FILE,
+    INDEX_FILE,
     OFFICE_FILE,
     RULEBOOK_FILE,
     init_folder,
@@ -40,7 +40,7 @@ def test_package_data_is_the_repository_top_level_folders() -> None:
 def test_init_writes_the_shipped_settings_and_keeps_existing_files(tmp_path: Path) -> None:
     folder = tmp_path / "office"
     written, kept = init_folder(folder, with_sample=False)
-    assert written == [OFFICE_FILE, RULEBOOK_FILE, INTAKE_SUITE_FILE]
+    assert written == [OFFICE_FILE, RULEBOOK_FILE, INDEX_FILE]
     assert kept == []
     assert (folder / RULEBOOK_FILE).read_bytes() == paths.DEFAULT_RULEBOOK.read_bytes()
     assert (folder / OFFICE_FILE).read_bytes() == paths.DEFAULT_OFFICE.read_bytes()
@@ -48,29 +48,26 @@ def test_init_writes_the_shipped_settings_and_keeps_existing_files(tmp_path: Pat
 
     (folder / OFFICE_FILE).write_text("# ours\n", encoding="utf-8")
     written, kept = init_folder(folder, with_sample=True)
-    assert kept == [OFFICE_FILE, RULEBOOK_FILE, INTAKE_SUITE_FILE]
+    assert kept == [OFFICE_FILE, RULEBOOK_FILE, INDEX_FILE]
     assert (folder / OFFICE_FILE).read_text(encoding="utf-8") == "# ours\n"
     assert folder / "sample_data" / SAMPLE_TABLE in [folder / p for p in written]
     assert not (folder / "sample_data" / "__init__.py").exists()
 
 
 def test_run_settings_prefer_explicit_then_folder_then_package(tmp_path: Path) -> None:
-    shipped = run_settings(tmp_path, None, None)
-    assert shipped.rules_path == paths.DEFAULT_RULEBOOK
+    shipped = run_settings(tmp_path, (), None)
+    assert shipped.rules_paths == (paths.DEFAULT_RULEBOOK,)
     assert shipped.office_path == paths.DEFAULT_OFFICE
-    assert shipped.suite_path == paths.INTAKE_SUITE
     assert shipped.from_folder == ()
 
     init_folder(tmp_path, with_sample=False)
-    (tmp_path / INTAKE_SUITE_FILE).unlink()
-    local = run_settings(tmp_path, None, None)
-    assert local.rules_path == tmp_path / RULEBOOK_FILE
+    local = run_settings(tmp_path, (), None)
+    assert local.rules_paths == (tmp_path / RULEBOOK_FILE,)
     assert local.office_path == tmp_path / OFFICE_FILE
-    assert local.suite_path == paths.INTAKE_SUITE
     assert local.from_folder == (OFFICE_FILE, RULEBOOK_FILE)
 
-    explicit = run_settings(tmp_path, tmp_path / "other.toml", None)
-    assert explicit.rules_path == tmp_path / "other.toml"
+    explicit = run_settings(tmp_path, (tmp_path / "other.toml", tmp_path / INDEX_FILE), None)
+    assert explicit.rules_paths == (tmp_path / "other.toml", tmp_path / INDEX_FILE)
     assert explicit.from_folder == (OFFICE_FILE,)
 
 
@@ -130,7 +127,7 @@ def test_wheel_installs_into_a_fresh_virtualenv_and_runs_the_sample(tmp_path: Pa
         "checker/templates/scorecards.html",
         "checker/templates/fonts/DejaVuSans.ttf",
         "checker/expectations/rulebook.toml",
-        "checker/expectations/intake_suite.json",
+        "checker/expectations/qd4725.toml",
         "checker/examples/office.toml",
         "checker/locale/vi/LC_MESSAGES/checker.po",
         f"checker/sample_data/{SAMPLE_TABLE}",

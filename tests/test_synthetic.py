@@ -9,9 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
+from shipped import COLUMN_BY_KEY, COLUMNS
 from synthetic import GIONG_TROM, generate_district, level_counts, write_district
-
-from checker.model import COLUMN_BY_KEY, COLUMNS
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 LEVEL_OF_LABEL = {
