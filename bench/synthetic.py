@@ -4,8 +4,8 @@ The schools, principals and figures are invented. What is real is the setting: t
 Giồng Trôm (Bến Tre) with its communes as they stood just before the 2025 reorganisation, and
 the shape of the office's table (the shipped rulebook's columns, Vietnamese headers). Tables
 larger than one district spread over the other districts of Bến Tre, with the district's code
-inside each school id, and number further schools of one commune ("Trường Tiểu học Châu Hòa 2"), so names
-and ids stay unique however many schools are asked for.
+inside each school id, and number further schools of one commune ("Trường Tiểu học Châu Hòa
+2"), so names and ids stay unique however many schools are asked for.
 
 Everything follows from the seed: the same (n_schools, seed, semester_index) always gives the
 same table. Semester 0 is the oldest; each later semester starts from the one before, and moves

@@ -88,7 +88,7 @@ def test_run_uses_the_working_folders_rulebook_and_says_so(tmp_path: Path) -> No
         source, "2025-2026/HK1", tmp_path / "out", tmp_path / "h.db", "--lang", "en", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    notice = "Using this folder's own settings: office.toml, expectations/rulebook.toml, "
+    notice = "Using this folder's own settings: office.toml, expectations/rulebook.toml."
     assert result.stdout.count(notice) == 1
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["rulebook"]["version"] == "office-edit-1"
