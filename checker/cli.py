@@ -575,11 +575,24 @@ def run_settings(rules_paths: tuple[Path, ...], office_path: Path | None, lang: 
     from checker.workdir import run_settings as settings_in
 
     settings = settings_in(Path.cwd(), rules_paths, office_path)
+    t = load_translator(lang)
     if settings.from_folder:
-        t = load_translator(lang)
         names = ", ".join(path.as_posix() for path in settings.from_folder)
         click.echo(t.gettext("Using this folder's own settings: %(files)s.") % {"files": names})
+    if (Path.cwd() / RETIRED_SUITE).is_file():
+        # Edits made there would be lost without a word: the checks now follow the fields.
+        click.echo(
+            t.gettext(
+                "%(file)s is no longer read: the intake checks follow the rulebook's [[fields]] "
+                "(kind, min, max, levels, must_fill); move any change you made there into them."
+            )
+            % {"file": RETIRED_SUITE.as_posix()}
+        )
     return settings
+
+
+# The hand-kept intake suite of earlier versions, which `checker init` used to copy.
+RETIRED_SUITE = Path("expectations") / "intake_suite.json"
 
 
 def print_report(report: Any, lang: str) -> None:

@@ -117,7 +117,7 @@ def load_rulebook(path: Path) -> model.Rulebook:
     version = document["version"]
     if not isinstance(version, str) or not version.strip():
         raise where.fail("'version' must be a non-empty text")
-    section_id = _section_id(where, document.get("id", path.stem))
+    section_id = _section_id(where, document["id"]) if "id" in document else _stem_id(path)
     sha = hashlib.sha256(raw).hexdigest()
     title = _texts(where, "title", document["title"]) if "title" in document else {"vi": path.stem}
     groups = _parse_groups(where, document.get("groups", []), section_id)
@@ -140,11 +140,16 @@ def _parse_toml(where: _Where, raw: bytes) -> dict[str, Any]:
 
 
 def _section_id(where: _Where, value: Any) -> str:
-    """The rulebook's id (its file name without '.toml' when not given)."""
-    text = re.sub(r"[^a-z0-9_]", "_", str(value).lower())
-    if not isinstance(value, str) or not _ID.fullmatch(text):
+    """The rulebook's own id: what tells its criteria apart when a run reads several."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise where.fail("'id' must be lower-case letters, digits and '_', starting with a letter")
-    return text
+    return value
+
+
+def _stem_id(path: Path) -> str:
+    """An id made from the file's name, for a rulebook that gives none ('quy-tac' -> 'quy_tac')."""
+    text = re.sub(r"[^a-z0-9_]", "_", path.stem.lower())[:40]
+    return text if _ID.fullmatch(text) else "rulebook"
 
 
 def _declared_fields(where: _Where, document: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -411,3 +411,34 @@ def test_groups_csv_is_written_only_with_points_groups(tmp_path: Path) -> None:
         for r in csv.DictReader(handle):
             seen["points"].add(r["points"])
     assert seen["points"] == {""}
+
+
+# ---------------------------------------------------------------------------------------------
+# What the card and the summary say of points groups
+
+
+def test_a_card_gives_each_group_its_points_level_and_items(tmp_path: Path) -> None:
+    from checker.context_groups import card_sections, summary_sections
+    from checker.i18n import load_translator
+
+    rulebook = index_rulebook(tmp_path)
+    t = load_translator("vi")
+    results = judged(
+        rulebook,
+        row(2, plan="Không", rooms="3", own_points="50", own_evidence="15/KH-THCS"),
+        row(3, level="Mầm non"),
+    )
+    [section] = card_sections(results[0], rulebook, t)
+    [group] = section["groups"]
+    assert group["headline"] == "90/100 điểm · Mức 1"  # the mandatory condition caps it
+    assert "1.1" in group["mandatory"]
+    items = {item["code"]: item for item in group["items"]}
+    assert items["1.2"]["points"] == "40/40"
+    assert items["1.3"]["points"] == "50/60" and items["1.3"]["evidence"] == "15/KH-THCS"
+    assert items["1.1"]["todo"] == "Ban hành kế hoạch."
+    [preschool] = card_sections(results[1], rulebook, t)
+    assert preschool["groups"] == [] and "không áp dụng" in preschool["not_applicable"]
+    [summary] = summary_sections(results, rulebook, t, lambda level: level or "?")
+    [unit] = summary["groups"]
+    assert unit["totals"] == [1, 0, 0] and unit["schools"] == 1 and unit["median"] == "90"
+    assert [w["code"] for w in unit["weakest"]] == ["1.1", "1.3"]
