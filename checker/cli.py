@@ -15,7 +15,7 @@ import datetime as dt
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -45,6 +45,17 @@ def lang_option(what: str) -> Callable[[Decorated], Decorated]:
         is_eager=True,  # known before the other options are checked, for their messages
         help=f"Language of {what}.",
     )
+
+
+def rules_option(command: Decorated) -> Decorated:
+    """--rules, repeatable: the rulebook(s) whose fields make the table's columns."""
+    return click.option(
+        "--rules",
+        "rules_paths",
+        type=click.Path(path_type=Path, dir_okay=False),
+        multiple=True,
+        help="Rulebook(s) whose fields make the columns (default: as for `checker run`).",
+    )(command)
 
 
 def db_option(command: Decorated) -> Decorated:
@@ -444,7 +455,9 @@ def run(
 
     settings = run_settings(rules_paths, office_path, lang)
     if input_path.is_dir():  # a folder of returned forms: merged first (checker collect)
-        input_path = collected_table(input_path, semester, roster_file, office_path, lang, quiet)
+        input_path = collected_table(
+            input_path, semester, roster_file, office_path, settings.rules_paths, lang, quiet
+        )
     if scheduler and (workers or force_workers):
         raise click.UsageError("--workers is for rendering here; with --scheduler, drop it.")
     intake = IntakeOptions(limits, sheet, semester)
@@ -648,13 +661,7 @@ def rejected_reason(code: str, t: Any) -> str:
 @cli.command()
 @click.argument("out_path", metavar="OUT.xlsx", type=click.Path(path_type=Path, dir_okay=False))
 @lang_option("the instructions sheet")
-@click.option(
-    "--rules",
-    "rules_paths",
-    type=click.Path(path_type=Path, dir_okay=False),
-    multiple=True,
-    help="Rulebook(s) whose fields make the columns (default: as for `checker run`).",
-)
+@rules_option
 def template(out_path: Path, lang: str, rules_paths: tuple[Path, ...]) -> None:
     """Write the blank intake workbook the office sends to schools.
 
@@ -669,18 +676,12 @@ def template(out_path: Path, lang: str, rules_paths: tuple[Path, ...]) -> None:
     """
     from checker.i18n import load_translator
     from checker.intake_form import write_intake_template
-    from checker.model import InputError
-    from checker.rulebook import load_rulebooks
 
     if out_path.suffix.lower() != ".xlsx":
         fail(error_text(ValueError(f"{out_path.name}: the template is an .xlsx file."), lang))
-    settings = run_settings(rules_paths, None, lang)
+    columns = rulebook_columns(rules_paths, lang)
     try:
-        columns = load_rulebooks(settings.rules_paths).columns
-    except InputError as error:
-        fail(error_text(error, lang))
-    try:
-        write_intake_template(out_path, load_translator(lang), columns)
+        write_intake_template(out_path, load_translator(lang), columns=columns)
     except OSError as error:  # a read-only or full folder, a folder of that name, a long name
         reason = error.strerror or type(error).__name__
         fail(error_text(ValueError(f"{out_path}: {reason}."), lang))
@@ -807,6 +808,19 @@ def office_option(command: Decorated) -> Decorated:
     )(command)
 
 
+def rulebook_columns(rules_paths: tuple[Path, ...], lang: str) -> Any:
+    """The table's columns: those the rulebook(s) declare (`--rules`, else the working folder's
+    or the shipped local plan); exit 2 with one sentence when a rulebook cannot be used."""
+    from checker.model import InputError
+    from checker.rulebook import load_rulebooks
+    from checker.workdir import run_settings as settings_in
+
+    try:
+        return load_rulebooks(settings_in(Path.cwd(), rules_paths, None).rules_paths).columns
+    except InputError as error:
+        fail(error_text(error, lang))
+
+
 def load_roster_or_fail(roster_file: Path | None, office_path: Path | None, lang: str) -> Any:
     """The roster `--roster` or the office settings name, checked; exit 2 with one sentence
     when there is none or it cannot be used."""
@@ -815,7 +829,7 @@ def load_roster_or_fail(roster_file: Path | None, office_path: Path | None, lang
     from checker.roster import load_roster, roster_path
     from checker.workdir import run_settings as settings_in
 
-    office = settings_in(Path.cwd(), None, office_path).office_path
+    office = settings_in(Path.cwd(), (), office_path).office_path
     try:
         read_office(office, lang)
         return load_roster(roster_path(roster_file, office))
@@ -861,6 +875,7 @@ def progress_bar(quiet: bool) -> Any:
     "for the school to confirm or correct.",
 )
 @db_option
+@rules_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def forms(
     roster_file: Path | None,
@@ -870,6 +885,7 @@ def forms(
     office_path: Path | None,
     prefill: bool,
     db: str | None,
+    rules_paths: tuple[Path, ...],
     quiet: bool,
 ) -> None:
     """Write one intake form per school of the roster, to send to the schools.
@@ -886,6 +902,7 @@ def forms(
     from checker.forms import write_forms
     from checker.i18n import load_translator
 
+    columns = rulebook_columns(rules_paths, lang)
     roster = load_roster_or_fail(roster_file, office_path, lang)
     t = load_translator(lang)
     previous = last_semester_figures(semester, office_path, db, lang) if prefill else None
@@ -893,7 +910,7 @@ def forms(
     try:
         with progress_bar(quiet) as bar:
             task = bar.add_task(t.gettext("Forms"), total=len(roster.schools))
-            for _path in write_forms(roster, semester, out_dir, t, previous=previous):
+            for _path in write_forms(roster, semester, out_dir, t, columns, previous=previous):
                 written += 1
                 bar.update(task, completed=written)
     except OSError as error:  # a read-only or full folder, a file where the folder should be
@@ -957,6 +974,7 @@ def collect_returns(
     lang: str,
     latest: bool,
     quiet: bool,
+    columns: Sequence[Any],
     skip: tuple[Path, ...] = (),
 ) -> Any:
     """Collect the returns in `folder` with a progress bar, print what the office must act on,
@@ -973,7 +991,9 @@ def collect_returns(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        collection = collect(folder, semester, roster, t, latest, skip, on_progress=advance)
+        collection = collect(
+            folder, semester, roster, t, latest, skip, on_progress=advance, columns=columns
+        )
     for entry in collection.entries:
         if entry.outcome == "taken" and not entry.note:
             continue
@@ -1015,6 +1035,7 @@ def collect_returns(
 )
 @lang_option("the report and messages")
 @office_option
+@rules_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def collect(
     folder: Path,
@@ -1024,6 +1045,7 @@ def collect(
     latest: bool,
     lang: str,
     office_path: Path | None,
+    rules_paths: tuple[Path, ...],
     quiet: bool,
 ) -> None:
     """Merge the schools' returned forms into one table for `checker run`.
@@ -1052,15 +1074,16 @@ def collect(
             t.gettext("Error: ")
             + t.gettext("{file}: the table is an .xlsx file.").format(file=out_path.name)
         )
+    columns = rulebook_columns(rules_paths, lang)
     roster = optional_roster(roster_file, office_path, lang)
     report_path = out_path.with_name(REPORT_NAME)
     collection = collect_returns(
-        folder, semester, roster, lang, latest, quiet, (out_path, report_path)
+        folder, semester, roster, lang, latest, quiet, columns, (out_path, report_path)
     )
     day = dt.date.today()
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out_path, table_xlsx(collection, semester, t, day=day))
+        write_atomic(out_path, table_xlsx(collection, semester, t, columns, day=day))
         write_atomic(report_path, report_xlsx(collection, semester, t, day))
     except OSError as error:
         target = error.filename or out_path
@@ -1086,7 +1109,7 @@ def optional_roster(roster_file: Path | None, office_path: Path | None, lang: st
     from checker.workdir import run_settings as settings_in
 
     if roster_file is None:
-        office = settings_in(Path.cwd(), None, office_path).office_path
+        office = settings_in(Path.cwd(), (), office_path).office_path
         try:
             if roster_setting(office) is None:
                 return None
@@ -1100,6 +1123,7 @@ def collected_table(
     semester: Any,
     roster_file: Path | None,
     office_path: Path | None,
+    rules_paths: tuple[Path, ...],
     lang: str,
     quiet: bool,
 ) -> Path:
@@ -1114,13 +1138,15 @@ def collected_table(
     from checker.i18n import load_translator
     from checker.outfiles import write_atomic
 
+    columns = rulebook_columns(rules_paths, lang)
     roster = optional_roster(roster_file, office_path, lang)
-    collection = collect_returns(folder, semester, roster, lang, False, quiet)
+    collection = collect_returns(folder, semester, roster, lang, False, quiet, columns)
     temporary = Path(tempfile.mkdtemp(prefix="checker-collect-"))
     atexit.register(shutil.rmtree, temporary, True)
     table = temporary / f"{folder.resolve().name or 'returns'}.xlsx"
     fixed_day = dt.date(1980, 1, 1)  # no date inside: the same returns give the same bytes
-    write_atomic(table, table_xlsx(collection, semester, load_translator(lang), day=fixed_day))
+    translator = load_translator(lang)
+    write_atomic(table, table_xlsx(collection, semester, translator, columns, day=fixed_day))
     return table
 
 
@@ -1188,7 +1214,7 @@ def send(
 
     t = load_translator(lang)
     roster = load_roster_or_fail(roster_file, office_path, lang)
-    office_file = settings_in(Path.cwd(), None, office_path).office_path
+    office_file = settings_in(Path.cwd(), (), office_path).office_path
     log = log_path or log_path_for(out_dir)
     try:
         office = read_office(office_file, lang).texts

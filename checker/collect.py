@@ -164,15 +164,18 @@ def collect(
     skip: Iterable[Path] = (),
     limits: Limits = DEFAULT_LIMITS,
     on_progress: Progress | None = None,
+    *,
+    columns: Sequence[model.Column],
 ) -> Collection:
     """Read every returned file under `folder` and sort each school's row into taken or not,
-    with the reason (see the module's doc). Never raises for a bad file: it is an entry."""
+    with the reason (see the module's doc). Never raises for a bad file: it is an entry.
+    `columns` are the table's (the rulebooks' of the run)."""
     files = returned_files(folder, skip)
     found: list[Found] = []
     entries: list[Entry] = []
     for done, path in enumerate(files, start=1):
         name = path.relative_to(folder).as_posix()
-        rows, problems = _read_return(path, name, semester, roster, t, limits)
+        rows, problems = _read_return(path, name, semester, roster, t, limits, columns)
         found.extend(rows)
         entries.extend(problems)
         if on_progress:
@@ -211,13 +214,14 @@ def _read_return(
     roster: Roster | None,
     t: Translator,
     limits: Limits,
+    columns: Sequence[model.Column],
 ) -> tuple[list[Found], list[Entry]]:
     """One file's school rows to consider, and its entries for the report (unreadable, wrong
     semester, schools not on the roster, blank forms)."""
     if path.suffix.lower() in OTHER_SUFFIXES:
         return [], [Entry("not_a_table", name, "", "", t.gettext(MSG_NOT_A_TABLE))]
     try:
-        table = load_table(path, limits)
+        table = load_table(path, columns, limits)
     except FileError as error:
         return [], [Entry("unreadable", name, "", "", error.translate(t.gettext))]
     try:
@@ -323,7 +327,7 @@ def table_xlsx(
     collection: Collection,
     semester: Semester,
     t: Translator,
-    columns: Sequence[model.Column] = model.COLUMNS,
+    columns: Sequence[model.Column],
     day: dt.date | None = None,
 ) -> bytes:
     """The merged table (XLSX bytes): a title naming the semester, the Vietnamese headers and a

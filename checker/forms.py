@@ -118,7 +118,7 @@ def write_forms(
     semester: Semester,
     out_dir: Path,
     translator: Translator,
-    columns: Sequence[model.Column] = model.COLUMNS,
+    columns: Sequence[model.Column],
     day: dt.date | None = None,
     previous: Previous | None = None,
 ) -> Iterator[Path]:
@@ -153,7 +153,7 @@ def write_school_form(
     school: RosterSchool,
     semester: Semester,
     translator: Translator,
-    columns: Sequence[model.Column] = model.COLUMNS,
+    columns: Sequence[model.Column],
     day: dt.date | None = None,
     previous: Previous | None = None,
 ) -> None:

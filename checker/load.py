@@ -40,7 +40,7 @@ from checker.celltext import clean_text, cut_text, trim
 from checker.files import FileError
 from checker.i18n import N_
 from checker.limits import DEFAULT_LIMITS, Budget, Limits, printable_name
-from checker.model import Column, RawRow, RawTable
+from checker.model import IDENTITY_COLUMNS, Column, RawRow, RawTable
 from checker.title import semester_in_title
 from checker.workbook import Damaged, Row, Sheet, ods_sheets, open_zip, read_part, xlsx_sheets
 
@@ -158,17 +158,22 @@ def load_table(
     )
 
 
-def read_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
+def read_sheets(
+    path: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    columns: Sequence[Column] = IDENTITY_COLUMNS,
+) -> list[Sheet]:
     """Every sheet of the spreadsheet `path` (a CSV is one sheet), cells as typed, read within
     `limits`: for files other than the intake table (a roster, a returned form's footer).
-    Raises LoadError as load_table does for a file that cannot be read."""
+    A CSV's delimiter is the one that splits a header naming `columns` best. Raises LoadError
+    as load_table does for a file that cannot be read."""
     file = path.name
     data = files.read_regular_file(path, limits.file_bytes())
     if not data.strip():
         raise LoadError(MSG_EMPTY, {"file": file})
     kind = _sniff_format(data, path)
     with _parse_errors(file):
-        return _read_sheets(data, kind, file, Budget(limits, file))
+        return _read_sheets(data, kind, file, Budget(limits, file), HeaderNames.of(columns))
 
 
 # --- Reading the bytes and telling the format -------------------------------------------------

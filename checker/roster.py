@@ -134,7 +134,7 @@ def _quoted(value: str) -> str:
 
 def load_roster(
     path: Path,
-    columns: Sequence[model.Column] = model.COLUMNS,
+    columns: Sequence[model.Column] = model.IDENTITY_COLUMNS,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Roster:
     """Read and check the roster in `path` (XLSX, ODS or CSV); RosterError (or the loader's

@@ -8,16 +8,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import openpyxl
+from shipped import COLUMNS
 
 from checker.forms import DATA_ROW, DATE_ROW, HEADER_ROW, SIGNATURE_SPAN
-from checker.model import COLUMNS
 
 
 def fill_form(
     form: Path, values: Mapping[str, str | int | float], target: Path, day: dt.date | None = None
 ) -> Path:
     """Save a copy of `form` at `target` with the school's cells typed (keys as in
-    model.COLUMNS; the locked cells are left as the office wrote them) and, with `day`, the
+    COLUMNS; the locked cells are left as the office wrote them) and, with `day`, the
     date line written as a principal writes it."""
     workbook = openpyxl.load_workbook(form)
     sheet = workbook.worksheets[0]

@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import SAMPLE, run_semester, write_csv
 from forms_helpers import fill_form
+from shipped import COLUMNS
 
 from checker.cli import cli
 from checker.collect import SOURCE_HEADER
 from checker.forms import form_file_name, write_forms
 from checker.i18n import load_translator
-from checker.model import COLUMNS
 from checker.roster import Roster, RosterSchool, load_roster
 from checker.semester import parse_semester
 
@@ -28,7 +28,7 @@ OFFICE = ("school_id", "school_name", "level", "commune", "principal")
 
 
 def sample_rows() -> dict[str, dict[str, str]]:
-    """The sample district's figures by school id, keys as in model.COLUMNS."""
+    """The sample district's figures by school id, keys as in COLUMNS."""
     with (SAMPLE / "giong_trom_2026-2027_HK1.csv").open(encoding="utf-8") as handle:
         rows = [{c.key: row[c.header_vi] for c in COLUMNS} for row in csv.DictReader(handle)]
     return {row["school_id"]: row for row in rows}
@@ -67,11 +67,11 @@ def returns(tmp_path_factory: pytest.TempPathFactory) -> Returns:
     t = load_translator("vi")
     forms = {
         p.name.split("_")[0]: p
-        for p in write_forms(roster, parse_semester(SEMESTER), base / "forms", t)
+        for p in write_forms(roster, parse_semester(SEMESTER), base / "forms", t, COLUMNS)
     }
     old = {
         p.name.split("_")[0]: p
-        for p in write_forms(roster, parse_semester("2025-2026/HK2"), base / "old", t)
+        for p in write_forms(roster, parse_semester("2025-2026/HK2"), base / "old", t, COLUMNS)
     }
     figures = sample_rows()
     folder = base / "tra-ve"

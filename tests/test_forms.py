@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import check_table, run_semester, write_csv
 from forms_helpers import fill_form
+from shipped import COLUMNS
 
 from checker.cli import cli
 from checker.forms import (
@@ -25,7 +26,6 @@ from checker.forms import (
 from checker.i18n import load_translator
 from checker.intake_form import GREY
 from checker.load import load_table
-from checker.model import COLUMNS
 from checker.roster import load_roster
 from checker.semester import parse_semester
 
@@ -45,7 +45,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with (folder / "roster.csv").open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(ROSTER)
     roster = load_roster(folder / "roster.csv")
-    paths = list(write_forms(roster, SEMESTER, folder / "out", load_translator("vi")))
+    paths = list(write_forms(roster, SEMESTER, folder / "out", load_translator("vi"), COLUMNS))
     return {path.name.split("_")[0]: path for path in paths}
 
 
@@ -158,7 +158,9 @@ def test_the_english_form_keeps_vietnamese_headers_and_official_lines(tmp_path: 
     roster_file = tmp_path / "r.csv"
     with roster_file.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(ROSTER[:2])
-    (path,) = write_forms(load_roster(roster_file), SEMESTER, tmp_path, load_translator("en"))
+    (path,) = write_forms(
+        load_roster(roster_file), SEMESTER, tmp_path, load_translator("en"), COLUMNS
+    )
     sheet = openpyxl.load_workbook(path).worksheets[0]
 
     assert sheet.cell(row=HEADER_ROW, column=1).value == "Mã trường"
@@ -167,7 +169,7 @@ def test_the_english_form_keeps_vietnamese_headers_and_official_lines(tmp_path: 
     assert "Semester 1, 2026-2027" in [sheet.cell(row=r, column=1).value for r in (1, 2, 3)]
     texts = [str(c.value) for row in sheet.iter_rows(min_row=DATE_ROW) for c in row if c.value]
     assert any(t.startswith("HIỆU TRƯỞNG") for t in texts)
-    assert load_table(path).title_semester is not None
+    assert load_table(path, COLUMNS).title_semester is not None
 
 
 def test_a_filled_form_loads_and_runs_and_its_date_is_read(
@@ -178,7 +180,7 @@ def test_a_filled_form_loads_and_runs_and_its_date_is_read(
               "online_enrolment": "Không"}  # fmt: skip
     filled = fill_form(made["TH-01"], values, tmp_path / "tra_ve.xlsx", dt.date(2026, 12, 5))
 
-    table = load_table(filled)
+    table = load_table(filled, COLUMNS)
 
     (row,) = table.rows
     assert row.cells["school_id"] == "TH-01"

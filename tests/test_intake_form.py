@@ -25,7 +25,7 @@ from checker.validate import level_text
 @pytest.fixture
 def template(tmp_path: Path) -> Path:
     path = tmp_path / "mau_nhap_lieu.xlsx"
-    write_intake_template(path, load_translator("vi"), COLUMNS)
+    write_intake_template(path, load_translator("vi"), columns=COLUMNS)
     return path
 
 
@@ -115,7 +115,7 @@ def test_template_has_an_instruction_line_per_column(tmp_path: Path) -> None:
             return "«" + message + "»"
 
     path = tmp_path / "form.xlsx"
-    write_intake_template(path, Translator("vi", Marking()), COLUMNS)
+    write_intake_template(path, Translator("vi", Marking()), columns=COLUMNS)
     workbook = openpyxl.load_workbook(path)
 
     assert workbook.sheetnames == ["«Schools»", "«Instructions»"]
@@ -169,7 +169,7 @@ def test_instructions_print_on_one_page_and_say_which_levels_fill_a_column(
 def test_english_template_keeps_the_vietnamese_headers(tmp_path: Path) -> None:
     path = tmp_path / "form_en.xlsx"
 
-    write_intake_template(path, load_translator("en"), COLUMNS)
+    write_intake_template(path, load_translator("en"), columns=COLUMNS)
     workbook = openpyxl.load_workbook(path)
 
     assert workbook.sheetnames == ["Schools", "Instructions"]
@@ -180,7 +180,7 @@ def test_template_is_written_atomically_over_an_old_file(tmp_path: Path) -> None
     path = tmp_path / "form.xlsx"
     path.write_bytes(b"old content")
 
-    write_intake_template(path, load_translator("vi"), COLUMNS)
+    write_intake_template(path, load_translator("vi"), columns=COLUMNS)
 
     assert openpyxl.load_workbook(path).worksheets[0]["A1"].value == "Mã trường"
     assert [p.name for p in tmp_path.iterdir()] == ["form.xlsx"]  # no temp file left
@@ -191,7 +191,7 @@ def test_failed_write_leaves_no_temp_file(tmp_path: Path) -> None:
     target.mkdir()
 
     with pytest.raises(OSError):
-        write_intake_template(target, load_translator("vi"), COLUMNS)
+        write_intake_template(target, load_translator("vi"), columns=COLUMNS)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["is_a_folder.xlsx"]
 

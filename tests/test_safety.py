@@ -243,8 +243,8 @@ def test_chart_prints_dollar_signs_literally(tmp_path: Path) -> None:
 def test_one_zip_pinner_dates_entries_and_properties(tmp_path: Path) -> None:
     day = dt.date(2026, 11, 29)
     first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    write_intake_template(first, load_translator("vi"), COLUMNS, day)
-    write_intake_template(second, load_translator("vi"), COLUMNS, day)
+    write_intake_template(first, load_translator("vi"), day, columns=COLUMNS)
+    write_intake_template(second, load_translator("vi"), day, columns=COLUMNS)
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as archive:
         assert {i.date_time for i in archive.infolist()} == {(2026, 11, 29, 0, 0, 0)}

@@ -13,7 +13,7 @@ from shipped import COLUMNS, RULEBOOK
 from checker.evaluate import evaluate
 from checker.i18n import load_translator
 from checker.load import load_table
-from checker.model import COLUMNS, Intake, SchoolResult
+from checker.model import Intake, SchoolResult
 from checker.outfiles import write_atomic_parts
 from checker.paths import DEFAULT_RULEBOOK
 from checker.rulebook import load_rulebook

@@ -12,10 +12,11 @@ from typing import Any
 import freezegun
 import pytest
 from openpyxl import load_workbook
+from shipped import COLUMN_BY_KEY, COLUMNS
 
 from checker.context import column_label, problem_texts, semester_text
 from checker.i18n import load_translator
-from checker.model import COLUMN_BY_KEY, COLUMNS, Intake, Problem, RawTable, Verdict
+from checker.model import Intake, Problem, RawTable, Verdict
 from checker.office import Contact
 from checker.outfiles import write_atomic
 from checker.write import (
@@ -135,7 +136,7 @@ def test_office_sheet_is_in_file_then_form_order_titled_and_set_up_to_print() ->
     )
     # Row 35's problems in the form's column order (website, iOffice, fees, computers, …).
     form_order = [k for k in FORM if k in ("computers", "cashless_fees", "website_url")]
-    expected = [(35, column_label(key, t)) for key in form_order] + [
+    expected = [(35, column_label(COLUMN_BY_KEY[key], t)) for key in form_order] + [
         (44, "Tỷ lệ văn bản qua iOffice (%)")
     ]
     assert [(r[2], r[3]) for r in rows[2:]] == expected
@@ -174,12 +175,14 @@ def test_one_workbook_per_school_with_problems_on_one_landscape_page() -> None:
     assert rows[4] == (None, None, None, None)
     assert rows[5] == ("Cột", "Giá trị đã nhập", "Nội dung lỗi", "Cách khắc phục")
     form_order = [k for k in FORM if k in ("computers", "cashless_fees", "website_url")]
-    assert [r[0] for r in rows[6:]] == [column_label(k, t) for k in form_order]
+    assert [r[0] for r in rows[6:]] == [column_label(COLUMN_BY_KEY[k], t) for k in form_order]
     typed = {r[0]: r[1] for r in rows[6:]}
-    assert typed[column_label("computers", t)] == "hai mươi"
-    assert typed[column_label("website_url", t)] is None  # typed blank, said so beside it
+    assert typed[column_label(COLUMN_BY_KEY["computers"], t)] == "hai mươi"
+    assert (
+        typed[column_label(COLUMN_BY_KEY["website_url"], t)] is None
+    )  # typed blank, said so beside it
     fixes = {r[0]: (r[2], r[3]) for r in rows[6:]}
-    assert fixes[column_label("computers", t)] == problem_texts(PROBLEMS[1], t)
+    assert fixes[column_label(COLUMN_BY_KEY["computers"], t)] == problem_texts(PROBLEMS[1], t)
     assert not any("Hưng Lễ" in str(v) for r in rows for v in r)  # only its own problems
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
