@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -275,6 +275,11 @@ class Rulebook:
         """The criteria scored as met / applicable: those outside any points group."""
         return tuple(c for c in self.criteria if not c.group)
 
+    def plan_view(self) -> Rulebook:
+        """The rulebook as the criteria tables, rates and charts show it: only the criteria
+        scored as met / applicable (points groups have their own section)."""
+        return replace(self, criteria=self.plan_criteria, groups=())
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -316,6 +321,10 @@ class SchoolResult:
     def plan_verdicts(self) -> tuple[Verdict, ...]:
         """The verdicts scored as met / applicable (criteria outside any points group)."""
         return tuple(v for v in self.verdicts if v.points is None)
+
+    def plan_view(self) -> SchoolResult:
+        """The result with only the verdicts scored as met / applicable (see Rulebook)."""
+        return replace(self, verdicts=self.plan_verdicts)
 
     @property
     def met(self) -> int:

@@ -11,3 +11,15 @@ from checker.rulebook import load_rulebook
 RULEBOOK = load_rulebook(paths.DEFAULT_RULEBOOK)
 COLUMNS: tuple[model.Column, ...] = RULEBOOK.columns
 COLUMN_BY_KEY: Mapping[str, model.Column] = {c.key: c for c in COLUMNS}
+
+
+def problem(
+    row: int, school_id: str, name: str, column: str, value: str, code: str
+) -> model.Problem:
+    """A data problem as the validate stage reports it: with its column's kind and headers
+    (a whole-row problem, column '', has none)."""
+    found = COLUMN_BY_KEY.get(column)
+    if found is None:
+        return model.Problem(row, school_id, name, column, value, code)
+    headers = (found.header_vi, found.header_en)
+    return model.Problem(row, school_id, name, column, value, code, found.kind, headers)

@@ -125,7 +125,13 @@ def test_cells_to_fill_have_the_templates_drop_downs_and_limits(made: dict[str, 
     share = by_cell[f"{letter(position('ioffice_share'))}{DATA_ROW}"]
     assert (share.type, share.formula1, share.formula2) == ("decimal", "0", "100")
     rooms = by_cell[f"{letter(position('computer_rooms'))}{DATA_ROW}"]
-    assert (rooms.type, rooms.operator, rooms.formula1) == ("whole", "greaterThanOrEqual", "0")
+    # The field's range, as the rulebook declares it (a count: 0 to a million by default).
+    assert (rooms.type, rooms.operator, rooms.formula1, rooms.formula2) == (
+        "whole",
+        "between",
+        "0",
+        "1000000",
+    )
     book = by_cell[f"{letter(position('e_gradebook'))}{DATA_ROW}"]
     assert (book.type, book.formula1) == ("list", '"Có,Không"')
     # Greyed and pre-filled columns have none: nothing to type there.

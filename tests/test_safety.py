@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from rich.console import Console
 from shipped import COLUMNS
+from shipped import problem as shipped_problem
 
 from checker.chart import trend_svg
 from checker.cli import capped_workers, default_workers
@@ -23,7 +24,7 @@ from checker.history import CriterionRate, RunRecord, SchoolSemester, SemesterRa
 from checker.history_cli import school_csv, school_table, trend_rows, trend_table
 from checker.i18n import load_translator
 from checker.intake_form import write_intake_template
-from checker.model import Intake, Problem, RawTable
+from checker.model import Intake, RawTable
 from checker.office import Contact
 from checker.outfiles import pinned_zip, write_atomic
 from checker.rulebook import RulebookError, load_rulebook
@@ -84,7 +85,7 @@ NO_CONTACT = Contact("", "", "")
 
 def hostile_intake(tmp_path: Path) -> Intake:
     problems = tuple(
-        Problem(row, f"id{row}", text, "computers", text, "not_a_number")
+        shipped_problem(row, f"id{row}", text, "computers", text, "not_a_number")
         for row, text in enumerate(HOSTILE, start=2)
     )
     return Intake(RawTable(tmp_path / "x.csv", "0" * 64, 1, ()), (), (), problems)

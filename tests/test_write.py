@@ -13,6 +13,7 @@ import freezegun
 import pytest
 from openpyxl import load_workbook
 from shipped import COLUMN_BY_KEY, COLUMNS
+from shipped import problem as shipped_problem
 
 from checker.context import column_label, problem_texts, semester_text
 from checker.i18n import load_translator
@@ -63,7 +64,7 @@ def test_result_values_are_plain_text(values: dict[str, object], expected: str) 
 
 
 def test_data_quality_workbook_is_byte_identical_for_the_same_day(tmp_path: Path) -> None:
-    problem = Problem(
+    problem = shipped_problem(
         12, "08304029", "Trường Tiểu học Tân Hào", "computers", "hai mươi", "not_a_number"
     )
     intake = Intake(RawTable(tmp_path / "x.csv", "0" * 64, 1, ()), (), (), (problem,))
@@ -105,10 +106,10 @@ TAN_HAO = ("08304029", "Trường Tiểu học Tân Hào")
 HUNG_LE = ("08304038", "Trường THCS Hưng Lễ")
 # Given out of order: a later row first, and columns in neither the form's nor A-Z order.
 PROBLEMS = (
-    Problem(44, *HUNG_LE, "ioffice_share", "130%", "out_of_range"),
-    Problem(35, *TAN_HAO, "computers", "hai mươi", "not_a_number"),
-    Problem(35, *TAN_HAO, "cashless_fees", "có lẽ", "not_yes_no"),
-    Problem(35, *TAN_HAO, "website_url", "", "blank"),
+    shipped_problem(44, *HUNG_LE, "ioffice_share", "130%", "out_of_range"),
+    shipped_problem(35, *TAN_HAO, "computers", "hai mươi", "not_a_number"),
+    shipped_problem(35, *TAN_HAO, "cashless_fees", "có lẽ", "not_yes_no"),
+    shipped_problem(35, *TAN_HAO, "website_url", "", "blank"),
 )
 
 
@@ -156,7 +157,7 @@ def test_office_sheet_is_in_file_then_form_order_titled_and_set_up_to_print() ->
 
 def test_a_whole_row_problem_comes_before_its_cells() -> None:
     t = load_translator("en")
-    whole = Problem(35, *TAN_HAO, "", "", "too_long")
+    whole = shipped_problem(35, *TAN_HAO, "", "", "too_long")
     rows, _ = rows_of(quality_xlsx(intake_of(*PROBLEMS[1:], whole), t, FACTS))
     assert rows[2][2:4] == (35, None)  # no column: the whole row, first
     assert rows[3][2:4] == (35, COLUMN_BY_KEY["website_url"].header_en)
@@ -208,5 +209,5 @@ def test_a_school_s_workbook_speaks_the_user_s_language_and_skips_what_the_offic
 def test_no_school_file_for_a_row_without_a_school_id_nor_when_there_is_no_problem() -> None:
     t = load_translator("vi")
     assert list(school_quality_files(intake_of(), t, FACTS)) == []
-    nameless = Problem(7, "", "", "computers", "x", "not_a_number")
+    nameless = shipped_problem(7, "", "", "computers", "x", "not_a_number")
     assert list(school_quality_files(intake_of(nameless), t, FACTS)) == []
