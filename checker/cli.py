@@ -905,7 +905,9 @@ def forms(
     columns = rulebook_columns(rules_paths, lang)
     roster = load_roster_or_fail(roster_file, office_path, lang)
     t = load_translator(lang)
-    previous = last_semester_figures(semester, office_path, db, lang) if prefill else None
+    previous = (
+        last_semester_figures(semester, office_path, rules_paths, db, lang) if prefill else None
+    )
     written = 0
     try:
         with progress_bar(quiet) as bar:
@@ -927,22 +929,26 @@ def forms(
 
 
 def last_semester_figures(
-    semester: Any, office_path: Path | None, db: str | None, lang: str
+    semester: Any,
+    office_path: Path | None,
+    rules_paths: tuple[Path, ...],
+    db: str | None,
+    lang: str,
 ) -> Any:
     """The figures recorded in the history for the semester before `semester` (forms.Previous),
     or None (said on the terminal) when none is recorded; exit 2 when there is no history and
     1 when it cannot be read."""
     from sqlalchemy.exc import ArgumentError
 
-    from checker.evaluate import load_rulebook
     from checker.forms import previous_figures
     from checker.history import StoreError, database_url, open_store, sqlite_file
     from checker.i18n import load_translator
     from checker.model import InputError
     from checker.office import read_office
+    from checker.rulebook import load_rulebooks
 
     t = load_translator(lang)
-    settings = run_settings(None, office_path, lang)
+    settings = run_settings(rules_paths, office_path, lang)
     url = database_url(db, os.environ)
     try:
         local = sqlite_file(url)
@@ -952,7 +958,7 @@ def last_semester_figures(
         fail(t.gettext("Error: ") + t.gettext("No history database at {path}.").format(path=local))
     try:
         unit_id = read_office(settings.office_path, lang).unit_id
-        rulebook = load_rulebook(settings.rules_path)
+        rulebook = load_rulebooks(settings.rules_paths)
         previous = previous_figures(open_store(url, unit_id), unit_id, semester, rulebook, t)
     except StoreError as error:
         click.echo(terminal_text(error_text(error, lang)), err=True)

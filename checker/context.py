@@ -14,9 +14,10 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from checker import document
+from checker.context_groups import card_sections, summary_sections
 from checker.evaluate import is_web_address
 from checker.history import progress
-from checker.i18n import N_, STATUS_WORDS, Translator
+from checker.i18n import N_, STATUS_SYMBOLS, STATUS_WORDS, Translator, text_in
 from checker.model import (
     LEVELS,
     Column,
@@ -39,7 +40,6 @@ DATA_LIST_LIMIT = 60
 # priority list a reader can act on, not every school with a gap (`checker run --attention N`).
 DEFAULT_ATTENTION_PER_LEVEL = 10
 
-STATUS_SYMBOLS = {"met": "✓", "not_met": "✗", "missing": "?", "not_applicable": "–"}
 # A criterion that could not be scored, said by why: nothing typed, or something unusable.
 MISSING_WORDS = {"blank": N_("Not filled in"), "invalid": N_("Invalid data")}
 LEVEL_WORDS = {
@@ -281,6 +281,11 @@ def overall_texts(
     result: SchoolResult, previous: PreviousRun | None, rulebook: Rulebook, t: Translator
 ) -> dict[str, str]:
     """The headline result and the progress line for one school's scorecard."""
+    if not rulebook.criteria:  # only points groups (the national index alone): they say it
+        return {
+            "headline": t.gettext("Overall: the points of each group are below."),
+            "progress": "",
+        }
     score = result.score
     if score is not None:
         headline = t.gettext("Overall: %(met)s of %(applicable)s criteria met (%(rate)s)") % {
@@ -425,11 +430,6 @@ def missing_todo(t: Translator) -> str:
     return t.gettext("Fill in the missing or invalid value (see data problems below) and resubmit.")
 
 
-def text_in(texts: Mapping[str, str], lang: str) -> str:
-    """A rulebook text in the language, falling back to Vietnamese."""
-    return texts.get(lang) or texts["vi"]
-
-
 def cited_bases(
     rulebook: Rulebook, statuses: Mapping[str, str], levels: tuple[str, ...], lang: str
 ) -> list[str]:
@@ -500,13 +500,16 @@ def scorecard_context(
     previous: PreviousRun | None,
     t: Translator,
 ) -> dict[str, Any]:
-    """Everything one school's scorecard prints, as plain values."""
+    """Everything one school's scorecard prints, as plain values. Criteria of points groups
+    (the national index) are a section of their own, after the local plan's criteria."""
     school = result.school
-    statuses = {v.criterion_id: v.status for v in result.verdicts}
-    bases = cited_bases(rulebook, statuses, school.levels, t.lang)
     to_fix = any(v.status in ("not_met", "missing") for v in result.verdicts) or bool(
         school.problems
     )
+    group_sections = card_sections(result, rulebook, t)
+    result, rulebook = result.plan_view(), rulebook.plan_view()
+    statuses = {v.criterion_id: v.status for v in result.verdicts}
+    bases = cited_bases(rulebook, statuses, school.levels, t.lang)
     subject = notice_subject(facts, t)
     return {
         "office": dict(facts.office),
@@ -545,6 +548,7 @@ def scorecard_context(
             for c in rulebook.criteria
         ],
         "bases": bases,
+        "group_sections": group_sections,
         "problems": [problem_sentence(p, t, with_row=False) for p in school.problems],
     }
 
@@ -865,7 +869,14 @@ def summary_context(
     t: Translator,
     attention_per_level: int = DEFAULT_ATTENTION_PER_LEVEL,
 ) -> dict[str, Any]:
-    """Everything the summary prints, as plain values (the chart is added by render)."""
+    """Everything the summary prints, as plain values (the chart is added by render). Points
+    groups (the national index) have a section of their own; the tables of criteria, the
+    priority list and the grid are the local plan's."""
+    group_sections = summary_sections(
+        results, rulebook, t, lambda level: group_word(level_group(level), t)
+    )
+    results = [result.plan_view() for result in results]
+    rulebook = rulebook.plan_view()
     before = previous_rate_of(district.trend, previous)
     complete = sum(r.applicable > 0 and r.met == r.applicable for r in results)
     semesters = sorted({p.semester for p in district.trend})
@@ -920,6 +931,7 @@ def summary_context(
             {"label": t.gettext("Data problems"), "value": district.problems},
         ],
         "not_reported": missing,
+        "group_sections": group_sections,
         "criteria": [
             summary_criterion_row(c, results, district, before, previous, t)
             for c in rulebook.criteria

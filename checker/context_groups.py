@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from checker.context import STATUS_SYMBOLS, text_in
-from checker.i18n import N_, Translator
+from checker.i18n import N_, STATUS_SYMBOLS, Translator, text_in
 from checker.model import (
     Criterion,
     Group,
@@ -100,7 +99,7 @@ def card_group(
         ),
         "level": standing.level,
         "mandatory": mandatory_sentence(missing, group, t),
-        "items": [card_item(c, verdicts[c.id], result, t) for c in mine],
+        "entries": [card_item(c, verdicts[c.id], result, t) for c in mine],
     }
 
 

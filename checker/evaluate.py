@@ -217,7 +217,7 @@ def judge_self_scored(school: model.School, criterion: model.Criterion) -> model
             criterion.id, "missing", values, missing_reason(school, ["level"]), Decimal(0)
         )
     if not applies_to(criterion, school):
-        return model.Verdict(criterion.id, "not_applicable", values, None, None)
+        return model.Verdict(criterion.id, "not_applicable", values, None, Decimal(0))
     if not isinstance(entered, Decimal):
         return model.Verdict(
             criterion.id, "missing", values, missing_reason(school, [points_key]), Decimal(0)

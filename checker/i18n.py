@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,6 +39,12 @@ STATUS_WORDS = {
     "missing": N_("Missing data"),
     "not_applicable": N_("Not applicable"),
 }
+STATUS_SYMBOLS = {"met": "✓", "not_met": "✗", "missing": "?", "not_applicable": "–"}
+
+
+def text_in(texts: Mapping[str, str], lang: str) -> str:
+    """A rulebook text (label, legal basis, ...) in the language, falling back to Vietnamese."""
+    return texts.get(lang) or texts["vi"]
 
 
 @dataclass(frozen=True)

@@ -289,7 +289,9 @@ class Verdict:
     status: Status
     values: Mapping[str, Value] = field(default_factory=dict)
     reason: MissingReason | None = None  # only for "missing": blank cell or invalid value
-    points: Decimal | None = None  # earned, for a criterion of a points group; else None
+    # Earned, for every verdict on a criterion of a points group (0 when it does not apply);
+    # None for the local plan's criteria, which are scored as met / applicable.
+    points: Decimal | None = None
 
 
 @dataclass(frozen=True)

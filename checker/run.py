@@ -293,10 +293,13 @@ def run_checker(
             )
         )
 
-        summary_pdf = executor.submit(render_summary, summary, trend, rulebook, options.lang)
+        # The chart and the editable report show the local plan's criteria (met / applicable);
+        # points groups are in the summary's own section.
+        plan = rulebook.plan_view()
+        summary_pdf = executor.submit(render_summary, summary, trend, plan, options.lang)
         report = ReportInput(
-            results=results,
-            rulebook=rulebook,
+            results=[result.plan_view() for result in results],
+            rulebook=plan,
             office=unit,
             semester=semester,
             day=options.day,

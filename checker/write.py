@@ -112,7 +112,7 @@ def result_rows(results: Sequence[SchoolResult], rulebook: Rulebook) -> list[dic
 
 def points_fields(criterion: Criterion, verdict: Verdict) -> dict[str, str]:
     """code, points earned and points available, for a criterion of a points group."""
-    if verdict.points is None:
+    if verdict.points is None or verdict.status == "not_applicable":
         return {"code": criterion.code, "points": "", "max_points": ""}
     return {
         "code": criterion.code,

@@ -19,7 +19,7 @@ from conftest import check_table, pdf_text, school, write_csv
 from pypdf import PdfReader
 
 from checker import paths
-from checker.evaluate import load_rulebook
+from checker.rulebook import load_rulebook
 from checker.sign import FIELD_NAME, empty_signature_fields
 
 MM = 72 / 25.4  # PDF points in a millimetre

@@ -280,4 +280,4 @@ def test_last_semesters_figures_are_prefilled_to_confirm(tmp_path: Path, monkeyp
     other = openpyxl.load_workbook(tmp_path / "phieu" / "MN-01_Truong_Mam_non_Sen_Hong.xlsx")
     assert other.worksheets[0].cell(row=DATA_ROW, column=position("ioffice_share")).value is None
     # Returned as it is, the form carries last semester's figures, confirmed.
-    assert load_table(form).rows[0].cells["ioffice_share"] == "92.5"
+    assert load_table(form, COLUMNS).rows[0].cells["ioffice_share"] == "92.5"

@@ -432,7 +432,7 @@ def test_a_card_gives_each_group_its_points_level_and_items(tmp_path: Path) -> N
     [group] = section["groups"]
     assert group["headline"] == "90/100 điểm · Mức 1"  # the mandatory condition caps it
     assert "1.1" in group["mandatory"]
-    items = {item["code"]: item for item in group["items"]}
+    items = {item["code"]: item for item in group["entries"]}
     assert items["1.2"]["points"] == "40/40"
     assert items["1.3"]["points"] == "50/60" and items["1.3"]["evidence"] == "15/KH-THCS"
     assert items["1.1"]["todo"] == "Ban hành kế hoạch."
