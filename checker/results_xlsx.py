@@ -93,7 +93,7 @@ def results_xlsx(
     sheet.append([heading(value) for value in subheads])
     fills = {status: PatternFill("solid", fgColor=colour) for status, colour in FILLS.items()}
     for result in results:
-        sheet.append(result_row(sheet, result, t, fills))
+        sheet.append(result_row(sheet, result, rulebook, t, fills))
     last = get_column_letter(scores + 2)
     sheet.auto_filter.ref = f"A2:{last}{max(2, len(results) + 2)}"
     moment = dt.datetime.combine(day, dt.time())
@@ -105,7 +105,11 @@ def results_xlsx(
 
 
 def result_row(
-    sheet: Any, result: SchoolResult, t: Translator, fills: dict[str, PatternFill]
+    sheet: Any,
+    result: SchoolResult,
+    rulebook: Rulebook,
+    t: Translator,
+    fills: dict[str, PatternFill],
 ) -> list[Any]:
     """One school's row: its columns, per criterion the status word (coloured) and the value,
     then the criteria met, that apply and the share."""
