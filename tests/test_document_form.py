@@ -223,7 +223,9 @@ def without_rulebook_texts(text: str) -> str:
     district's plan: a unit running it cites what its rulebook says)."""
     rulebook = load_rulebook(paths.DEFAULT_RULEBOOK)
     for criterion in rulebook.criteria:
-        for texts in (criterion.legal_basis, criterion.remediation, criterion.label):
+        own = [criterion.legal_basis, criterion.remediation, criterion.label]
+        own += [texts for by_key in criterion.by_level.values() for texts in by_key.values()]
+        for texts in own:
             text = text.replace(" ".join(texts["vi"].split()), "")
     return text
 
