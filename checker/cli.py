@@ -47,15 +47,19 @@ def lang_option(what: str) -> Callable[[Decorated], Decorated]:
     )
 
 
-def rules_option(command: Decorated) -> Decorated:
-    """--rules, repeatable: the rulebook(s) whose fields make the table's columns."""
+RULES_HELP = "Rulebook(s) whose fields make the columns (default: as for `checker run`)."
+
+
+def rules_option(help_text: str = RULES_HELP) -> Callable[[Decorated], Decorated]:
+    """--rules, repeatable (the local plan, then the national index): the rulebook(s) a
+    command reads; `help_text` says what for."""
     return click.option(
         "--rules",
         "rules_paths",
         type=click.Path(path_type=Path, dir_okay=False),
         multiple=True,
-        help="Rulebook(s) whose fields make the columns (default: as for `checker run`).",
-    )(command)
+        help=help_text,
+    )
 
 
 def db_option(command: Decorated) -> Decorated:
@@ -319,15 +323,11 @@ def check_limits(_ctx: click.Context, _param: click.Parameter, value: tuple[str,
     help="Output folder (created if needed).",
 )
 @lang_option("the scorecards, summary and messages")
-@click.option(
-    "--rules",
-    "rules_paths",
-    type=click.Path(path_type=Path, dir_okay=False),
-    multiple=True,
-    help="Rulebook TOML (default: expectations/rulebook.toml in this folder if there is one, "
+@rules_option(
+    "Rulebook TOML (default: expectations/rulebook.toml in this folder if there is one, "
     "else the local plan shipped with checker). Give it twice to check the local plan and the "
     "national index in one run: --rules expectations/rulebook.toml --rules "
-    "expectations/qd4725.toml.",
+    "expectations/qd4725.toml."
 )
 @click.option(
     "--office",
@@ -661,7 +661,7 @@ def rejected_reason(code: str, t: Any) -> str:
 @cli.command()
 @click.argument("out_path", metavar="OUT.xlsx", type=click.Path(path_type=Path, dir_okay=False))
 @lang_option("the instructions sheet")
-@rules_option
+@rules_option()
 def template(out_path: Path, lang: str, rules_paths: tuple[Path, ...]) -> None:
     """Write the blank intake workbook the office sends to schools.
 
@@ -875,7 +875,7 @@ def progress_bar(quiet: bool) -> Any:
     "for the school to confirm or correct.",
 )
 @db_option
-@rules_option
+@rules_option()
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def forms(
     roster_file: Path | None,
@@ -1041,7 +1041,7 @@ def collect_returns(
 )
 @lang_option("the report and messages")
 @office_option
-@rules_option
+@rules_option()
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def collect(
     folder: Path,

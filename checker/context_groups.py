@@ -223,7 +223,8 @@ def summary_group(
 def weakest_items(
     group: Group, criteria: Sequence[Criterion], results: Sequence[SchoolResult], t: Translator
 ) -> list[dict[str, str]]:
-    """The group's items most often not met (or unscored), with how many schools."""
+    """The group's items most often short of their full points (or unscored), with how many
+    schools."""
     counted = []
     for position, criterion in enumerate(criteria):
         if criterion.group != group.id:

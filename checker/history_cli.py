@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from checker.cli import db_option, lang_option
+from checker.cli import db_option, lang_option, rules_option
+from checker.context_groups import level_text, points_text
 from checker.history import (
     CriterionRate,
     GroupLevels,
@@ -76,12 +77,9 @@ MIN_PIPE_WIDTH = 160
     help="table for people; csv or json for other tools.",
 )
 @lang_option("the table")
-@click.option(
-    "--rules",
-    "rules_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Rulebook whose criterion names head the table [default: the built-in rulebook].",
+@rules_option(
+    "Rulebook(s) whose criterion names head the table (default: as for `checker run`, and the "
+    "national index)."
 )
 def history(
     db: str | None,
@@ -90,7 +88,7 @@ def history(
     all_units: bool,
     output_format: str,
     lang: str,
-    rules_path: Path | None,
+    rules_paths: tuple[Path, ...],
 ) -> None:
     """Show the recorded semesters: each criterion's rate, or one school's statuses.
 
@@ -115,7 +113,7 @@ def history(
     if path is not None and not path.exists():  # looking does not create a database
         _show_empty(school_id, output_format, t, no_database=True)
         return
-    labels, settings_unit = criterion_labels(rules_path, lang)
+    labels, settings_unit = criterion_labels(rules_paths, lang)
     try:
         engine = open_store(url, settings_unit)
     except StoreError as exc:
@@ -159,7 +157,7 @@ def chosen_unit(units: Sequence[str], unit_id: str | None, t: Translator) -> str
     raise AssertionError("unreachable")  # Context.exit raises
 
 
-def criterion_labels(rules_path: Path | None, lang: str) -> tuple[dict[str, str], str]:
+def criterion_labels(rules_paths: tuple[Path, ...], lang: str) -> tuple[dict[str, str], str]:
     """(criterion id -> its name in `lang`, the unit of the office settings), from the
     settings `checker run` would use in this folder; exit 2 if one cannot be read.
 
@@ -173,13 +171,9 @@ def criterion_labels(rules_path: Path | None, lang: str) -> tuple[dict[str, str]
     from checker.rulebook import load_rulebooks
     from checker.workdir import run_settings
 
-    settings = run_settings(Path.cwd(), (rules_path,) if rules_path else (), None)
+    settings = run_settings(Path.cwd(), rules_paths, None)
     # The national index's names too: a run may have recorded its items beside the plan's.
-    index = (
-        ()
-        if rules_path or paths.QD4725_RULEBOOK in settings.rules_paths
-        else (paths.QD4725_RULEBOOK,)
-    )
+    index = () if rules_paths else (paths.QD4725_RULEBOOK,)
     try:
         rulebook = load_rulebooks((*settings.rules_paths, *index))
         unit_id = load_unit_id(settings.office_path)
@@ -315,7 +309,7 @@ def levels_cell(levels: GroupLevels, t: Translator) -> str:
     )
     if levels.median_points is None:
         return counts
-    median = t.number(levels.median_points, digits=0 if levels.median_points % 1 == 0 else 1)
+    median = points_text(levels.median_points, t)
     return counts + " — " + t.gettext(N_("median {points} points")).format(points=median)
 
 
@@ -484,10 +478,8 @@ def standing_cell(group: GroupRow | None, t: Translator) -> str:
     """'62/100 · Mức 2' for a school in a group; a dash when the group does not apply."""
     if group is None or group.level is None:
         return NO_VALUE
-    points = t.number(group.points, digits=0 if group.points % 1 == 0 else 1)
-    most = t.number(group.max_points, digits=0)
-    level = t.gettext(N_("Level {level}")).format(level=group.level)
-    return f"{points}/{most} · {level}"
+    points, most = points_text(group.points, t), points_text(group.max_points, t)
+    return f"{points}/{most} · {level_text(group.level, t)}"
 
 
 def absent_from(entries: Sequence[SchoolSemester], recorded: Sequence[Semester]) -> list[Semester]:
