@@ -481,13 +481,24 @@ def addressee(school_name: str, t: Translator) -> str:
     return t.gettext("The Principal of %(school)s") % {"school": name}
 
 
-def notice_basis(facts: RunFacts, t: Translator) -> str:
-    """The căn cứ sentence of a scorecard: the plan the criteria come from."""
+def documents_cited(office: Mapping[str, str], rulebook: Rulebook, lang: str) -> str:
+    """The documents the run's criteria come from, for the căn cứ sentences: the office's
+    `plan` when criteria outside points groups are checked (the local plan, named as the
+    office writes it), then each points index by its rulebook's title (e.g. QĐ 4725), so a
+    run with the national index never cites the local plan alone."""
+    indexes = {group.section for group in rulebook.groups}
+    documents = [office.get("plan", "")] if rulebook.plan_criteria else []
+    documents += [text_in(s.title, lang) for s in rulebook.sections if s.id in indexes]
+    return "; ".join(document for document in documents if document)
+
+
+def notice_basis(facts: RunFacts, rulebook: Rulebook, t: Translator) -> str:
+    """The căn cứ sentence of a scorecard: the documents the criteria come from."""
     return t.gettext(
         "Under %(plan)s and the figures the school reported, the results of its digital "
         "transformation assessment in %(semester)s are as follows:"
     ) % {
-        "plan": facts.office.get("plan", ""),
+        "plan": documents_cited(facts.office, rulebook, t.lang),
         "semester": lower_first(semester_text(facts.semester, t)),
     }
 
@@ -507,6 +518,7 @@ def scorecard_context(
         school.problems
     )
     group_sections = card_sections(result, rulebook, t)
+    basis = notice_basis(facts, rulebook, t)
     result, rulebook = result.plan_view(), rulebook.plan_view()
     statuses = {v.criterion_id: v.status for v in result.verdicts}
     bases = cited_bases(rulebook, statuses, school.levels, t.lang)
@@ -519,7 +531,7 @@ def scorecard_context(
         "place_date": place_date(facts, t),
         "subject": subject,
         "addressee": addressee(school.name, t),
-        "basis": notice_basis(facts, t),
+        "basis": basis,
         "request": document.request_text(facts.office, facts.day, to_fix, t),
         "signature": document.signature_block(facts.office, t),
         "recipients": document.recipients(facts.office, "notice_recipients", t),
@@ -875,6 +887,7 @@ def summary_context(
     group_sections = summary_sections(
         results, rulebook, t, lambda level: group_word(level_group(level), t)
     )
+    basis = report_basis(facts, rulebook, t)
     results = [result.plan_view() for result in results]
     rulebook = rulebook.plan_view()
     before = previous_rate_of(district.trend, previous)
@@ -891,7 +904,7 @@ def summary_context(
             facts.office.get("report_symbol", ""), facts.report_number, t
         ),
         "subject": subject,
-        "basis": report_basis(facts, t),
+        "basis": basis,
         "assessment": assessment_lines(results, rulebook, district.trend, previous, t),
         "placeholders": {
             "causes": t.gettext("[The office writes the causes here.]"),
@@ -958,13 +971,13 @@ def summary_context(
     }
 
 
-def report_basis(facts: RunFacts, t: Translator) -> str:
-    """The summary's opening sentence: under which plan, whose schools, which semester."""
+def report_basis(facts: RunFacts, rulebook: Rulebook, t: Translator) -> str:
+    """The summary's opening sentence: under which documents, whose schools, which semester."""
     return t.gettext(
         "Under %(plan)s, this reports the results of the digital transformation assessment "
         "of the schools of %(area)s in %(semester)s as follows:"
     ) % {
-        "plan": facts.office.get("plan", ""),
+        "plan": documents_cited(facts.office, rulebook, t.lang),
         "area": facts.office.get("area", ""),
         "semester": lower_first(semester_text(facts.semester, t)),
     }

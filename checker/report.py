@@ -34,6 +34,7 @@ class ReportInput:
     trend: Sequence[TrendPoint]
     previous_semester: str | None
     chart_png: bytes | None  # the trend chart; None: render_report draws it (in the worker)
+    basis: str  # the opening căn cứ sentence, as the summary PDF prints it (context.py)
 
 
 @dataclass(frozen=True)

@@ -251,11 +251,6 @@ def report_subject(data: ReportInput, t: Translator) -> str:
     return context_report_subject(data.semester, t)
 
 
-def lower_first(text: str) -> str:
-    """'Học kỳ I …' → 'học kỳ I …' inside a sentence."""
-    return text[:1].lower() + text[1:]
-
-
 def letterhead(doc: Document, data: ReportInput, t: Translator) -> None:
     """ô 1–4: agency and số on the left, Quốc hiệu, Tiêu ngữ and place-date on the right."""
     office = data.office
@@ -443,18 +438,7 @@ def summary_docx(data: ReportInput, t: Translator) -> bytes:
     doc = new_report(data, t)
     letterhead(doc, data, t)
     title(doc, data, t)
-    body(
-        doc,
-        t.gettext(
-            "Under %(plan)s, this reports the results of the digital transformation assessment "
-            "of the schools of %(area)s in %(semester)s as follows:"
-        )
-        % {
-            "plan": data.office.plan,
-            "area": data.office.area,
-            "semester": lower_first(semester_text(data.semester, t)),
-        },
-    )
+    body(doc, data.basis)
     results_section(doc, data, figures, t)
     assessment_section(doc, data, figures, t)
     office_sections(doc, t)

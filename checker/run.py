@@ -307,6 +307,7 @@ def run_checker(
             trend=trend,
             previous_semester=str(before) if before else None,
             chart_png=None,
+            basis=summary["basis"],
         )
         summary_docx = executor.submit(render_report, report, options.lang)
         hashes: dict[str, str] = {}

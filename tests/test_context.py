@@ -11,7 +11,9 @@ from checker.context import (
     DistrictFacts,
     PreviousRun,
     RunFacts,
+    notice_basis,
     progress_text,
+    report_basis,
     scorecard_context,
     semester_text,
     summary_context,
@@ -20,7 +22,7 @@ from checker.evaluate import district_rates
 from checker.i18n import load_translator
 from checker.model import School, SchoolResult, Verdict
 from checker.office import load_office
-from checker.rulebook import load_rulebook
+from checker.rulebook import load_rulebook, load_rulebooks
 
 RULEBOOK = load_rulebook(paths.DEFAULT_RULEBOOK)
 VI = load_translator("vi")
@@ -145,3 +147,20 @@ def test_the_request_falls_back_to_a_blank_deadline_and_no_contact() -> None:
     text = request_text(office, dt.date(2026, 11, 29), True, VI)
     assert text.endswith("về ỦY BAN NHÂN DÂN XÃ MẪU trước ngày ……/……/………."), text
     assert "đ/c" not in text
+
+
+def test_the_basis_cites_each_rulebook_used_and_only_those() -> None:
+    """The căn cứ sentences name the local plan (as the office writes it) when its criteria
+    are checked, and the national index (by its rulebook's title) when that is: a card from
+    a run with QĐ 4725 must not cite the local plan alone, nor one without it QĐ 4725."""
+    plan, index = "Kế hoạch 4291/KH-UBND", "Quyết định 4725/QĐ-BGDĐT"
+    both = load_rulebooks((paths.DEFAULT_RULEBOOK, paths.QD4725_RULEBOOK))
+    alone = load_rulebook(paths.QD4725_RULEBOOK)
+    for basis in (notice_basis, report_basis):
+        local = basis(facts(), RULEBOOK, VI)
+        assert plan in local and index not in local
+        cited = basis(facts(), both, VI)
+        assert plan in cited and index in cited and cited.index(plan) < cited.index(index)
+        national = basis(facts(), alone, VI)
+        assert index in national and plan not in national
+        assert "Decision 4725/QĐ-BGDĐT" in basis(facts(), both, EN)

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from shipped import COLUMNS
 
 from checker import paths
-from checker.context import TrendPoint
+from checker.context import RunFacts, TrendPoint, report_basis
 from checker.evaluate import district_rates, evaluate
 from checker.i18n import load_translator
 from checker.load import load_table
@@ -80,16 +80,19 @@ def report_input(
     number: int | None = 5,
     chart: bytes | None = None,
 ) -> ReportInput:
+    unit = read_office(office, "vi")
+    facts = RunFacts("2026-2027/HK1", "run-1", DAY, "test", unit.texts)
     return ReportInput(
         results=results,
         rulebook=RULEBOOK,
-        office=read_office(office, "vi"),
+        office=unit,
         semester="2026-2027/HK1",
         day=DAY,
         number=number,
         trend=previous_trend(results),
         previous_semester="2025-2026/HK2",
         chart_png=chart,
+        basis=report_basis(facts, RULEBOOK, VI),
     )
 
 
