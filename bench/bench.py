@@ -127,9 +127,9 @@ def evaluate_targets(
 ) -> list[dict[str, Any]]:
     """The issue's targets, each with its measured value, limit and PASS / FAIL / n/a.
 
-    `sizes` are the per-size summaries of `summarise_size`. Memory is judged on the peak of
-    the process tree's summed RSS (a conservative figure: forked workers' shared pages count
-    once per process).
+    `sizes` are the per-size summaries of `summarise_size`. Issue 5's memory targets are judged
+    on the peak of the process tree's summed RSS (a conservative figure: forked workers' shared
+    pages count once per process); issue 13's 20,000 / 5,000 ratio on its PSS (scale_targets).
     """
     by_size = {s["schools"]: s for s in sizes}
     small = by_size.get(SMALL_SIZE)
@@ -185,19 +185,35 @@ def memory_targets(sizes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def scale_targets(sizes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Peak memory at 20,000 schools against 5,000, when both were measured."""
-    by_size = {s["schools"]: s["peak_tree_rss_mb"] for s in sizes}
+    """Peak memory at 20,000 schools against 5,000, when both were measured.
+
+    Judged on the process tree's PSS: the memory the machine actually gives the run. A page
+    that the forked workers share with the main process (the imported libraries, the table
+    read before they were forked) is one page of RAM, which PSS counts once (split among its
+    sharers) and the summed RSS once per process. The summed RSS ratio is listed beside it,
+    not judged.
+    """
+    by_size = {s["schools"]: s for s in sizes}
     base, scaled = SCALE_SIZES
     if base not in by_size or scaled not in by_size:
         return []
-    ratio = by_size[scaled] / by_size[base]
+    pss = [by_size[n]["peak_tree_pss_mb"] for n in (base, scaled)]
+    pss_ratio = pss[1] / pss[0] if None not in pss and pss[0] else None
+    rss_ratio = by_size[scaled]["peak_tree_rss_mb"] / by_size[base]["peak_tree_rss_mb"]
     return [
         {
-            "target": f"peak memory {scaled:,} / {base:,} schools (ratio)",
-            "value": ratio,
+            "target": f"peak memory (tree PSS) {scaled:,} / {base:,} schools (ratio)",
+            "value": pss_ratio,
             "limit": f"<= {SCALE_GROWTH_LIMIT:g}",
-            "status": status(ratio, SCALE_GROWTH_LIMIT),
-        }
+            "status": status(pss_ratio, SCALE_GROWTH_LIMIT),
+        },
+        {
+            "target": f"summed RSS {scaled:,} / {base:,} schools (ratio), shared pages counted "
+            "per process",
+            "value": rss_ratio,
+            "limit": "not judged",
+            "status": "-",
+        },
     ]
 
 

@@ -8,7 +8,6 @@ history database is written last, in one transaction, so a run that fails leaves
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
@@ -196,16 +195,13 @@ def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: st
 
 
 def validate_in(validator: Executor | None, table: RawTable, rulebook: Rulebook) -> Intake:
-    """Validate the table in the validator process (then shut it down, giving its memory back
-    before rendering starts), or here when there is none."""
-    if validator is None:
-        return validate_table(table, rulebook)
+    """Validate the table in the validator process, a slice of rows at a time (then shut it
+    down, giving its memory back before rendering starts), or here when there is none."""
     try:
-        intake = validator.submit(validate_table, table, rulebook).result()
+        return validate_table(table, rulebook, validator)
     finally:
-        validator.shutdown(wait=False)
-    # The intake came back with a copy of the table's rows: keep this process's one only.
-    return dataclasses.replace(intake, table=table)
+        if validator is not None:
+            validator.shutdown(wait=False)
 
 
 def database_file(url: str) -> Path | None:

@@ -21,6 +21,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +49,11 @@ DUPLICATE_ID = "duplicate_id"
 UNSAFE_ID = "unsafe_id"
 MISSING_ID = "missing_id"
 _FILE_LEVEL_CODES = frozenset({DUPLICATE_ID, UNSAFE_ID})
+
+# Rows validated at a time: Great Expectations builds columns, masks and result lists as large
+# as the frame it checks, so a province's table is checked in slices of this many rows and its
+# memory stays that of a district's.
+SLICE_ROWS = 2500
 
 _YES_WORDS = frozenset({"co", "x", "yes", "y", "true", "1"})
 _NO_WORDS = frozenset({"khong", "no", "n", "false", "0"})
@@ -571,24 +577,52 @@ def intake_suite(rulebook: model.Rulebook) -> dict[str, Any]:
     return build_suite(rulebook.columns, evidence)
 
 
-def validate_table(table: model.RawTable, rulebook: model.Rulebook) -> model.Intake:
-    """Validate the loaded table with the GX intake suite and type its values.
+@dataclass(frozen=True)
+class Checked:
+    """One slice of the table's rows, validated: its schools, rejected rows and problems, the
+    school id of each row with data (None when blank), and its failures that stop the run."""
+
+    schools: tuple[model.School, ...]
+    rejected: tuple[model.Rejected, ...]
+    problems: tuple[model.Problem, ...]
+    ids: Mapping[int, str | None]
+    file_level: tuple[Failure, ...]
+
+
+def split_suite(suite: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the checks of one row at a time, the checks that compare rows: unique ids).
+
+    The first run on bounded slices of the rows; the second on the whole table's id column
+    only, so a repeated id is found wherever its rows are.
+    """
+    whole = [e for e in suite["expectations"] if e["meta"]["problem"] == DUPLICATE_ID]
+    per_row = [e for e in suite["expectations"] if e["meta"]["problem"] != DUPLICATE_ID]
+    return {**suite, "expectations": per_row}, {**suite, "expectations": whole}
+
+
+def row_slices(
+    rows: Sequence[model.RawRow], size: int = SLICE_ROWS
+) -> list[Sequence[model.RawRow]]:
+    """The rows in consecutive slices of at most `size`, in table order."""
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
+
+
+def validate_rows(rows: Sequence[model.RawRow], rulebook: model.Rulebook) -> Checked:
+    """Validate some of the table's rows with the suite's per-row checks and type their values.
 
     Rows with data but no school id are rejected ("missing_id"); rows with no data at all are
-    skipped (the loader already lists those as ignored). Raises ValidationError for duplicate
-    or unsafe school ids, naming the ids and their rows.
+    skipped (the loader already lists those as ignored).
     """
     columns = rulebook.columns
-    cells = normalise_rows(table.rows, columns)
-    failures = run_suite(build_frame(cells, columns), intake_suite(rulebook)) if cells else ()
-    ids = {row: c["school_id"].text or "" for row, c in cells.items()}
-    check_file_level(failures, ids, table.path)
+    cells = normalise_rows(rows, columns)
+    per_row, _ = split_suite(intake_suite(rulebook))
+    failures = run_suite(build_frame(cells, columns), per_row) if cells else ()
     codes = first_codes([f for f in failures if f.code not in _FILE_LEVEL_CODES])
-    codes |= {(row.row_number, key): TOO_LONG for row in table.rows for key in row.cut}
+    codes |= {(row.row_number, key): TOO_LONG for row in rows for key in row.cut}
     schools: list[model.School] = []
     rejected: list[model.Rejected] = []
     problems: list[model.Problem] = []
-    for row in table.rows:
+    for row in rows:
         if row.row_number not in cells:
             continue
         found = row_problems(row, cells[row.row_number], codes, columns)
@@ -597,4 +631,67 @@ def validate_table(table: model.RawTable, rulebook: model.Rulebook) -> model.Int
             rejected.append(model.Rejected(row.row_number, MISSING_ID, dict(row.cells)))
         else:
             schools.append(build_school(row, cells[row.row_number], found, columns))
-    return model.Intake(table, tuple(schools), tuple(rejected), tuple(problems))
+    return Checked(
+        schools=tuple(schools),
+        rejected=tuple(rejected),
+        problems=tuple(problems),
+        ids={row: c["school_id"].text for row, c in cells.items()},
+        file_level=tuple(f for f in failures if f.code in _FILE_LEVEL_CODES),
+    )
+
+
+def repeated_ids(ids: Mapping[int, str | None], rulebook: model.Rulebook) -> tuple[Failure, ...]:
+    """The suite's checks that compare rows (unique school ids), run on the whole table's id
+    column: a frame of two columns, however many rows there are."""
+    import pandas as pd
+
+    if not ids:
+        return ()
+    _, whole = split_suite(intake_suite(rulebook))
+    frame = pd.DataFrame(
+        {
+            ROW_COLUMN: pd.Series(list(ids), dtype="int64"),
+            "school_id": pd.Series(list(ids.values()), dtype="object"),
+        }
+    )
+    return run_suite(frame, whole)
+
+
+def table_ids(parts: Sequence[Checked]) -> dict[int, str | None]:
+    """Row number -> school id (None when blank) of every row with data, in table order."""
+    return {row: school_id for part in parts for row, school_id in part.ids.items()}
+
+
+def validate_table(
+    table: model.RawTable,
+    rulebook: model.Rulebook,
+    executor: Executor | None = None,
+    slice_rows: int = SLICE_ROWS,
+) -> model.Intake:
+    """Validate the loaded table with the GX intake suite and type its values.
+
+    The rows are checked in slices of `slice_rows` (Great Expectations' memory follows the rows
+    it is given: a slice's, not a province's), through `executor` when given (the validator
+    process: each slice travels there and back on its own, never the whole table); unique ids
+    are checked on the whole table's id column. Rows with data but no school id are rejected
+    ("missing_id"); rows with no data at all are skipped (the loader already lists those as
+    ignored). Raises ValidationError for duplicate or unsafe school ids, naming the ids and
+    their rows.
+    """
+    slices = row_slices(table.rows, slice_rows)
+    if executor is None:
+        parts = [validate_rows(rows, rulebook) for rows in slices]
+        repeated = repeated_ids(table_ids(parts), rulebook)
+    else:
+        futures = [executor.submit(validate_rows, rows, rulebook) for rows in slices]
+        parts = [future.result() for future in futures]
+        repeated = executor.submit(repeated_ids, table_ids(parts), rulebook).result()
+    ids = {row: school_id or "" for row, school_id in table_ids(parts).items()}
+    failures = [*repeated, *(failure for part in parts for failure in part.file_level)]
+    check_file_level(failures, ids, table.path)
+    return model.Intake(
+        table,
+        tuple(school for part in parts for school in part.schools),
+        tuple(row for part in parts for row in part.rejected),
+        tuple(problem for part in parts for problem in part.problems),
+    )

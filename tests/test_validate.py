@@ -438,3 +438,44 @@ def test_every_problem_code_of_the_suite_has_texts() -> None:
         assert fix.strip().endswith(".")
         # Shown with str.format(column=..., value=..., percent=...): no other braces.
         assert "{" not in what.format(column="c", value="v", percent="p")
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation in slices of rows (memory bounded by the slice, not the table)
+
+SLICED_ROWS = (
+    raw_row(2, "08304007"),
+    raw_row(3, "RANGE", ioffice_share="130", students="-3"),
+    raw_row(4, ""),
+    model.RawRow(5, {c.key: " " for c in COLUMNS}),
+    raw_row(6, "WORDS", computers="hai mươi", level="Nhà trẻ"),
+    raw_row(7, "BLANKS", computers="", e_gradebook=""),
+    raw_row(8, "FRACTION", ioffice_share="0,95"),
+)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_slices_give_the_whole_tables_intake(size: int) -> None:
+    whole = validate_table(table(*SLICED_ROWS), RULEBOOK)
+    sliced = validate_table(table(*SLICED_ROWS), RULEBOOK, slice_rows=size)
+    assert whole.problems and whole.rejected  # the cases above do find something
+    assert sliced == whole
+
+
+def test_repeated_id_found_across_slices() -> None:
+    rows = (raw_row(2, "A"), raw_row(3, "B"), raw_row(4, "C"), raw_row(5, "A"), raw_row(6, "<b>"))
+    with pytest.raises(ValidationError) as caught:
+        validate_table(table(*rows), RULEBOOK, slice_rows=2)
+    assert caught.value.params["duplicates"] == "A (2, 5)"
+    assert caught.value.params["unsafe"] == "<b> (6)"
+
+
+def test_slices_through_a_validator_process() -> None:
+    # As `checker run` does: each slice is pickled to a forked process and its part back.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as validator:
+        sliced = validate_table(table(*SLICED_ROWS), RULEBOOK, validator, slice_rows=3)
+    assert sliced == validate_table(table(*SLICED_ROWS), RULEBOOK)
