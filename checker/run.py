@@ -8,12 +8,14 @@ history database is written last, in one transaction, so a run that fails leaves
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import ArgumentError
 
@@ -194,6 +196,24 @@ def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: st
     return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
 
 
+def report_views(results: Sequence[SchoolResult]) -> list[SchoolResult]:
+    """The results as summary.docx reads them: each school's name and level, and each plan
+    criterion's status. Without the schools' cells, values and problems and the values each
+    verdict looked at (one shared empty mapping stands for them all), a province's results
+    cross to the render worker that writes the report at half the size, and take half the
+    memory there."""
+    nothing: dict[str, Any] = {}
+    return [
+        dataclasses.replace(
+            result,
+            school=dataclasses.replace(result.school, values=nothing, raw=nothing, problems=()),
+            verdicts=tuple(dataclasses.replace(v, values=nothing) for v in result.plan_verdicts),
+            groups=(),
+        )
+        for result in results
+    ]
+
+
 def validate_in(validator: Executor | None, table: RawTable, rulebook: Rulebook) -> Intake:
     """Validate the table in the validator process, a slice of rows at a time (then shut it
     down, giving its memory back before rendering starts), or here when there is none."""
@@ -293,19 +313,23 @@ def run_checker(
         # points groups are in the summary's own section.
         plan = rulebook.plan_view()
         summary_pdf = executor.submit(render_summary, summary, trend, plan, options.lang)
-        report = ReportInput(
-            results=[result.plan_view() for result in results],
-            rulebook=plan,
-            office=unit,
-            semester=semester,
-            day=options.day,
-            number=options.report_number,
-            trend=trend,
-            previous_semester=str(before) if before else None,
-            chart_png=None,
-            basis=summary["basis"],
+        # Built in the call: the views are freed as soon as the worker has written the report.
+        summary_docx = executor.submit(
+            render_report,
+            ReportInput(
+                results=report_views(results),
+                rulebook=plan,
+                office=unit,
+                semester=semester,
+                day=options.day,
+                number=options.report_number,
+                trend=trend,
+                previous_semester=str(before) if before else None,
+                chart_png=None,
+                basis=summary["basis"],
+            ),
+            options.lang,
         )
-        summary_docx = executor.submit(render_report, report, options.lang)
         hashes: dict[str, str] = {}
         chunk = chunk_size_for(len(results))
         in_flight = in_flight_for(options.render_slots, chunk)

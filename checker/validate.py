@@ -15,6 +15,7 @@ same id twice, an id that cannot be a file name) raise ValidationError.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -553,7 +554,8 @@ def build_school(
     problems: tuple[model.Problem, ...],
     columns: Sequence[model.Column],
 ) -> model.School:
-    """A School from a row: typed values, with None wherever the suite found a problem."""
+    """A School from a row: typed values, with None wherever the suite found a problem. Its
+    `raw` cells are left empty: validate_table gives it its row's own cells (see attach_cells)."""
     bad = {p.column for p in problems if p.code not in WARNING_CODES}
     values = {c.key: None if c.key in bad else typed_value(cells[c.key], c.kind) for c in columns}
     level = values["level"]
@@ -565,7 +567,7 @@ def build_school(
         commune=cells["commune"].text or "",
         principal=cells["principal"].text or "",
         values=values,
-        raw=dict(row.cells),
+        raw={},
         problems=problems,
     )
 
@@ -580,7 +582,12 @@ def intake_suite(rulebook: model.Rulebook) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Checked:
     """One slice of the table's rows, validated: its schools, rejected rows and problems, the
-    school id of each row with data (None when blank), and its failures that stop the run."""
+    school id of each row with data (None when blank), and its failures that stop the run.
+
+    The schools and rejected rows come without the cells as typed (`raw`, `cells`): the
+    process that read the table has them, so a validator process never sends them back (a
+    second copy of the table in the main process); attach_cells gives them back.
+    """
 
     schools: tuple[model.School, ...]
     rejected: tuple[model.Rejected, ...]
@@ -628,7 +635,7 @@ def validate_rows(rows: Sequence[model.RawRow], rulebook: model.Rulebook) -> Che
         found = row_problems(row, cells[row.row_number], codes, columns)
         problems.extend(found)
         if codes.get((row.row_number, "school_id")) == MISSING_ID:
-            rejected.append(model.Rejected(row.row_number, MISSING_ID, dict(row.cells)))
+            rejected.append(model.Rejected(row.row_number, MISSING_ID, {}))
         else:
             schools.append(build_school(row, cells[row.row_number], found, columns))
     return Checked(
@@ -662,6 +669,25 @@ def table_ids(parts: Sequence[Checked]) -> dict[int, str | None]:
     return {row: school_id for part in parts for row, school_id in part.ids.items()}
 
 
+def attach_cells(
+    table: model.RawTable, parts: Sequence[Checked]
+) -> tuple[tuple[model.School, ...], tuple[model.Rejected, ...]]:
+    """The parts' schools and rejected rows, in table order, each with its row's cells as typed:
+    the table's own mappings (they are never changed), not copies."""
+    cells = {row.row_number: row.cells for row in table.rows}
+    schools = tuple(
+        dataclasses.replace(school, raw=cells[school.row_number])
+        for part in parts
+        for school in part.schools
+    )
+    rejected = tuple(
+        dataclasses.replace(row, cells=cells[row.row_number])
+        for part in parts
+        for row in part.rejected
+    )
+    return schools, rejected
+
+
 def validate_table(
     table: model.RawTable,
     rulebook: model.Rulebook,
@@ -689,9 +715,6 @@ def validate_table(
     ids = {row: school_id or "" for row, school_id in table_ids(parts).items()}
     failures = [*repeated, *(failure for part in parts for failure in part.file_level)]
     check_file_level(failures, ids, table.path)
-    return model.Intake(
-        table,
-        tuple(school for part in parts for school in part.schools),
-        tuple(row for part in parts for row in part.rejected),
-        tuple(problem for part in parts for problem in part.problems),
-    )
+    schools, rejected = attach_cells(table, parts)
+    problems = tuple(problem for part in parts for problem in part.problems)
+    return model.Intake(table, schools, rejected, problems)

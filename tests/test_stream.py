@@ -97,3 +97,29 @@ def test_parts_written_atomically_with_the_hash_of_the_whole(tmp_path: Path) -> 
         write_atomic_parts(target, broken_parts())
     assert target.read_bytes() == b"".join(parts)  # the old file stays whole
     assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]  # no temporary file left
+
+
+def test_report_views_write_the_same_summary_docx(
+    sample: tuple[Intake, list[SchoolResult]],
+) -> None:
+    # The report's worker gets the results without the cells and values it never reads: the
+    # document must not change (45 schools: the school-by-school grid is in it).
+    import datetime as dt
+
+    from checker.office import read_office
+    from checker.paths import DEFAULT_OFFICE
+    from checker.report import ReportInput, render_report
+    from checker.run import report_views
+
+    _, results = sample
+    plan = RULEBOOK.plan_view()
+
+    def docx(views: list[SchoolResult]) -> bytes:
+        office = read_office(DEFAULT_OFFICE, "vi")
+        day = dt.date(2026, 11, 29)
+        data = ReportInput(views, plan, office, "2025-2026/HK1", day, 3, [], None, None, "")
+        return render_report(data, "vi")
+
+    light = report_views(results)
+    assert all(not v.school.raw and not v.school.values for v in light)
+    assert docx(light) == docx([result.plan_view() for result in results])

@@ -479,3 +479,12 @@ def test_slices_through_a_validator_process() -> None:
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as validator:
         sliced = validate_table(table(*SLICED_ROWS), RULEBOOK, validator, slice_rows=3)
     assert sliced == validate_table(table(*SLICED_ROWS), RULEBOOK)
+
+
+def test_schools_keep_their_rows_own_cells() -> None:
+    # Not a copy per school: the table's rows are kept anyway (and a validator process never
+    # sends the cells back).
+    rows = (raw_row(2, "A"), raw_row(3, ""))
+    intake = validate_table(table(*rows), RULEBOOK, slice_rows=1)
+    assert school(intake, "A").raw is rows[0].cells
+    assert intake.rejected[0].cells is rows[1].cells
