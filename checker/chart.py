@@ -36,8 +36,13 @@ def load_plotting() -> None:
 
 def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> str:
     """Small multiples, one panel per criterion: rate (%) per semester and the target line."""
-    svg = draw_trend(trend, rulebook, t, "svg").decode("utf-8")
-    return svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
+    return svg_inline(draw_trend(trend, rulebook, t, ("svg",))["svg"])
+
+
+def svg_inline(svg: bytes) -> str:
+    """An SVG file as markup to put inside HTML: without its XML prolog and doctype."""
+    text = svg.decode("utf-8")
+    return text[text.index("<svg") :]
 
 
 # A PNG for Word (summary.docx): sharp when printed at the text's width (165 mm).
@@ -46,14 +51,19 @@ PNG_DPI = 200
 
 def trend_png(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> bytes:
     """The same chart as a PNG image (for summary.docx, which cannot hold the SVG)."""
-    return draw_trend(trend, rulebook, t, "png")
+    return draw_trend(trend, rulebook, t, ("png",))["png"]
 
 
 def draw_trend(
-    trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator, image_format: str
-) -> bytes:
-    """The trend chart in `image_format` ('svg' or 'png'), without dates or tool names in
-    the file: the same figures give the same bytes."""
+    trend: Sequence[TrendPoint],
+    rulebook: Rulebook,
+    t: Translator,
+    image_formats: Sequence[str],
+) -> dict[str, bytes]:
+    """The trend chart in each of `image_formats` ('svg', 'png'), by format: the figure is
+    laid out once and saved in each (a run needs the SVG for the summary PDF and the PNG for
+    summary.docx; laying it out is most of the cost). No dates or tool names in the files:
+    the same figures give the same bytes."""
     load_plotting()
     import matplotlib
     from matplotlib.figure import Figure
@@ -89,11 +99,16 @@ def draw_trend(
         for index in range(len(rulebook.criteria), rows * columns):
             axes[index // columns][index % columns].set_visible(False)
         figure.tight_layout(pad=0.6)
-        buffer = io.BytesIO()
-        if image_format == "png":
-            figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-        else:
-            figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        return {name: saved(figure, name) for name in image_formats}
+
+
+def saved(figure: Any, image_format: str) -> bytes:
+    """The figure saved as 'png' (at PNG_DPI) or 'svg', without metadata that would change."""
+    buffer = io.BytesIO()
+    if image_format == "png":
+        figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    else:
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 
 

@@ -215,9 +215,6 @@ def render_executor(
         client.close()
 
 
-CLUSTER_TIMEOUT = 20  # seconds to reach the scheduler, and again for a first worker
-
-
 def connect_cluster(address: str, lang: str) -> Any:
     """A Dask client on the cluster at `address` with at least one worker; exit 2 with one
     sentence when Dask is not installed or the cluster cannot be used (nothing written)."""
@@ -232,8 +229,14 @@ def connect_cluster(address: str, lang: str) -> Any:
             + t.gettext("rendering on a Dask cluster needs the dask extra: %(command)s")
             % {"command": "pip install 'checker[dask]'"}
         )
+    # How long to try the scheduler, and then to wait for a first worker: Dask's own setting
+    # (distributed.comm.timeouts.connect, 30 s unless the province's Dask config says else).
+    from dask.config import get as dask_setting
+    from dask.utils import parse_timedelta
+
+    timeout = parse_timedelta(dask_setting("distributed.comm.timeouts.connect"))
     try:
-        client = Client(address, timeout=CLUSTER_TIMEOUT, set_as_default=False)
+        client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, ValueError) as error:
         fail(
             t.gettext("Error: ")
@@ -241,7 +244,7 @@ def connect_cluster(address: str, lang: str) -> Any:
             % {"address": address, "reason": error}
         )
     try:
-        client.wait_for_workers(1, timeout=CLUSTER_TIMEOUT)
+        client.wait_for_workers(1, timeout=timeout)
     except TimeoutError:
         client.close()
         fail(

@@ -42,7 +42,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from checker import paths
-from checker.chart import trend_svg
+from checker.chart import draw_trend, svg_inline
 from checker.context import TrendPoint
 from checker.i18n import Translator, load_translator
 from checker.line_cache import shared_line_layouts
@@ -475,13 +475,17 @@ def warm_up(lang: str) -> None:
 
 def render_summary(
     context: Mapping[str, Any], trend: Sequence[TrendPoint], rulebook: Rulebook, lang: str
-) -> bytes:
-    """The district summary as PDF bytes, with the trend chart drawn here (in the worker)."""
+) -> tuple[bytes, bytes | None]:
+    """The district summary as PDF bytes, with the trend chart drawn here (in the worker);
+    and the chart as a PNG for summary.docx (None when there is no trend to draw), saved from
+    the same figure so that it is laid out once."""
     tools = render_tools(lang)
-    chart = trend_svg(trend, rulebook, load_translator(lang))
-    html = summary_html(tools.env, {**context, "chart_svg": chart})
+    formats = ("svg", "png") if trend else ("svg",)
+    images = draw_trend(trend, rulebook, load_translator(lang), formats)
+    html = summary_html(tools.env, {**context, "chart_svg": svg_inline(images["svg"])})
     with tools.lock:
-        return document_pdf(html, tools, context["pdf"], context["anchor"])
+        pdf = document_pdf(html, tools, context["pdf"], context["anchor"])
+    return pdf, images.get("png")
 
 
 def naive_pdfs(cards: Iterable[Card], lang: str, version: str) -> Iterator[bytes]:

@@ -312,7 +312,21 @@ def run_checker(
         # The chart and the editable report show the local plan's criteria (met / applicable);
         # points groups are in the summary's own section.
         plan = rulebook.plan_view()
-        summary_pdf = executor.submit(render_summary, summary, trend, plan, options.lang)
+        summary_job = executor.submit(render_summary, summary, trend, plan, options.lang)
+        hashes: dict[str, str] = {}
+        chunk = chunk_size_for(len(results))
+        in_flight = in_flight_for(options.render_slots, chunk)
+        for done, (school_id, pdf) in enumerate(
+            render_scorecards(cards, options.lang, __version__, executor, chunk, in_flight),
+            start=1,
+        ):
+            relative = scorecard_relpath(school_id)
+            hashes[relative] = staging.write(relative, pdf)
+            if on_progress:
+                on_progress(done, len(results))
+        # The chart is laid out once, by the summary's worker, which also saved it as the PNG
+        # summary.docx holds; the Word file is made while this process builds results.xlsx.
+        summary_pdf, chart_png = summary_job.result()
         # Built in the call: the views are freed as soon as the worker has written the report.
         summary_docx = executor.submit(
             render_report,
@@ -325,27 +339,15 @@ def run_checker(
                 number=options.report_number,
                 trend=trend,
                 previous_semester=str(before) if before else None,
-                chart_png=None,
+                chart_png=chart_png,
                 basis=summary["basis"],
             ),
             options.lang,
         )
-        hashes: dict[str, str] = {}
-        chunk = chunk_size_for(len(results))
-        in_flight = in_flight_for(options.render_slots, chunk)
-        for done, (school_id, pdf) in enumerate(
-            render_scorecards(cards, options.lang, __version__, executor, chunk, in_flight),
-            start=1,
-        ):
-            relative = scorecard_relpath(school_id)
-            hashes[relative] = staging.write(relative, pdf)
-            if on_progress:
-                on_progress(done, len(results))
-        hashes["summary.pdf"] = staging.write("summary.pdf", summary_pdf.result())
+        results_workbook = results_xlsx(results, rulebook, t, options.day)
+        hashes["summary.pdf"] = staging.write("summary.pdf", summary_pdf)
         hashes["summary.docx"] = staging.write("summary.docx", summary_docx.result())
-        hashes["results.xlsx"] = staging.write(
-            "results.xlsx", results_xlsx(results, rulebook, t, options.day)
-        )
+        hashes["results.xlsx"] = staging.write("results.xlsx", results_workbook)
         quality = QualityFacts(
             semester=semester,
             input_name=input_name,

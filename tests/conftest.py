@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,14 @@ from shipped import COLUMNS
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "sample_data"
 HEADERS = [c.header_vi for c in COLUMNS]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The wheel test (a minute or more on its own) first: pytest-xdist hands the files out in
+    this order, so the other worker runs the rest meanwhile instead of waiting for it at the
+    end."""
+    items.sort(key=lambda item: item.get_closest_marker("package") is None)  # a stable sort
+
 
 # A school that meets every criterion of its level; tests override what they need.
 GOOD_SCHOOL = {
@@ -36,6 +46,21 @@ GOOD_SCHOOL = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def heavy_imports_once() -> None:
+    """Import Great Expectations, WeasyPrint and matplotlib once per test process. `checker run` forks its
+    validator before importing GX (so that, on a user's terminal, the import overlaps the
+    loading of the input); run from the tests in this process, each run's validator would
+    import GX again, seconds each time. Forked from here, it inherits the import."""
+    from checker.chart import load_plotting
+    from checker.validate import preload
+
+    preload()
+    load_plotting()  # matplotlib, for the summary's chart
+    import docx  # noqa: F401
+    import weasyprint  # noqa: F401
+
+
 def school(**changes: str) -> dict[str, str]:
     """A good school's row with some values changed (keys as in COLUMNS)."""
     return {**GOOD_SCHOOL, **changes}
@@ -51,10 +76,47 @@ def write_csv(path: Path, rows: Sequence[Mapping[str, str]]) -> Path:
     return path
 
 
-def run_checker(
+@dataclass(frozen=True)
+class Finished:
+    """A finished `checker` command: its exit code and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_checker(*args: str | Path, cwd: Path, env: Mapping[str, str] | None = None) -> Finished:
+    """Run `checker ARGS` as a user would, in `cwd`, with `env` added to the environment.
+
+    The command runs in this process (click's test runner: the real command line, the real
+    pipeline, its own worker processes forked from here), so the tests do not pay for a new
+    interpreter and its imports on every run. An exception the command does not turn into a
+    message and an exit code fails the test with its traceback. Tests of what only a separate
+    process shows (signals, kill -9, a second run beside the first) use `run_process`.
+    """
+    from click.testing import CliRunner
+
+    from checker.cli import cli
+
+    environment: dict[str, str | None] = {"CHECKER_DB": None, **(env or {})}
+    previous = Path.cwd()
+    os.chdir(cwd)  # settings are looked for in the working folder, as in a user's terminal
+    try:
+        result = CliRunner().invoke(
+            cli, [str(arg) for arg in args], env=environment, catch_exceptions=False
+        )
+    finally:
+        os.chdir(previous)
+    return Finished(result.exit_code, result.stdout, result.stderr)
+
+
+Outcome = Finished | subprocess.CompletedProcess[str]  # a command run here, or in a process
+
+
+def run_process(
     *args: str | Path, cwd: Path, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m checker ARGS` as a user would, in `cwd`; returns the finished process."""
+    """Run `python -m checker ARGS` in a process of its own, in `cwd`."""
     environment = {**os.environ, **(env or {})}
     environment.pop("CHECKER_DB", None)
     return subprocess.run(
@@ -81,24 +143,47 @@ def pdf_pages(path: Path) -> int:
     return len(PdfReader(path).pages)
 
 
+SAMPLE_SEMESTERS = (
+    ("giong_trom_2025-2026_HK1.csv", "2025-2026/HK1"),
+    ("giong_trom_2025-2026_HK2.csv", "2025-2026/HK2"),
+    ("giong_trom_2026-2027_HK1.xlsx", "2026-2027/HK1"),
+)
+
+
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """The sample district's three semesters run in turn into one history; returns the folder.
 
-    Outputs: DIR/out-1, DIR/out-2, DIR/out-3 (oldest to newest) and DIR/history.db.
+    Outputs: DIR/out-1, DIR/out-2, DIR/out-3 (oldest to newest) and DIR/history.db, with two
+    render workers. Built once for the whole session, whichever pytest-xdist worker asks
+    first (the others wait for it): tests read it and copy what they change.
     """
-    folder = tmp_path_factory.mktemp("sample_run")
-    runs = [
-        ("giong_trom_2025-2026_HK1.csv", "2025-2026/HK1"),
-        ("giong_trom_2025-2026_HK2.csv", "2025-2026/HK2"),
-        ("giong_trom_2026-2027_HK1.xlsx", "2026-2027/HK1"),
-    ]
-    for number, (name, semester) in enumerate(runs, start=1):
-        out = folder / f"out-{number}"
-        db = folder / "history.db"
-        result = run_semester(SAMPLE / name, semester, out, db, *DATED_QUIET, cwd=folder)
-        assert result.returncode == 0, result.stderr
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # each xdist worker has a folder of its own below a shared one
+        shared = shared.parent
+    folder = shared / "sample_run"
+    with FileLock(shared / "sample_run.lock"):
+        if not (folder / "complete").is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            for number, (name, semester) in enumerate(SAMPLE_SEMESTERS, start=1):
+                out, db = folder / f"out-{number}", folder / "history.db"
+                options = (*DATED_QUIET, "--workers", "2")
+                result = run_semester(SAMPLE / name, semester, out, db, *options, cwd=folder)
+                assert result.returncode == 0, result.stderr
+            (folder / "complete").touch()
     return folder
+
+
+def sample_part(name: str, folder: Path, every: int = 4) -> Path:
+    """Every `every`-th school of the sample CSV table `name` (all levels, 12 of the 45 by
+    default), written to `folder`: for runs whose point is not the whole district."""
+    lines = (SAMPLE / name).read_text(encoding="utf-8").splitlines()
+    part = folder / f"part-{name}"
+    part.write_text("\n".join([lines[0], *lines[1::every]]) + "\n", encoding="utf-8")
+    return part
 
 
 DATED_QUIET = ("--date", "2026-11-29", "--quiet")  # a fixed day, no progress bar
@@ -106,13 +191,13 @@ DATED_QUIET = ("--date", "2026-11-29", "--quiet")  # a fixed day, no progress ba
 
 def run_semester(
     source: Path, semester: str, out: Path, db: Path, *extra: str | Path, cwd: Path
-) -> subprocess.CompletedProcess[str]:
+) -> Finished:
     """`checker run SOURCE --semester SEMESTER --out OUT --db DB EXTRA...` in `cwd`."""
     options = ("--semester", semester, "--out", out, "--db", db, *extra)
     return run_checker("run", source, *options, cwd=cwd)
 
 
-def check_table(source: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def check_table(source: Path, tmp_path: Path, *extra: str) -> Finished:
     """`checker run SOURCE` for semester 2026-2027/HK1 into tmp_path/out, history in
     tmp_path/h.db, one render worker (the tests' usual run); `extra` adds options."""
     out, db = tmp_path / "out", tmp_path / "h.db"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from conftest import DATED_QUIET, SAMPLE, run_checker, run_semester
+import dask
+from conftest import DATED_QUIET, SAMPLE, SAMPLE_SEMESTERS, run_checker, run_semester
 from distributed import LocalCluster
 
 from checker.render import MAX_CARDS_IN_FLIGHT, in_flight_for
@@ -32,12 +33,12 @@ def test_chunks_in_flight_follow_the_executors_size_within_a_memory_bound() -> N
     assert in_flight_for(1000, 24) * 24 > MAX_CARDS_IN_FLIGHT - 24  # the bound, not a constant
 
 
-def test_sample_on_a_local_cluster_gives_the_bytes_of_a_local_run(tmp_path: Path) -> None:
-    here = run_semester(
-        SOURCE, "2026-2027/HK1", tmp_path / "here", tmp_path / "here.db", *DATED_QUIET,
-        cwd=tmp_path,
-    )  # fmt: skip
-    assert here.returncode == 0, here.stderr
+def test_sample_on_a_local_cluster_gives_the_bytes_of_a_local_run(
+    sample_run: Path, tmp_path: Path
+) -> None:
+    """The sample's first semester rendered on a two-process cluster, against the shared
+    sample run of the same semester rendered here (two local workers)."""
+    name, semester = SAMPLE_SEMESTERS[0]
     with LocalCluster(
         n_workers=2,
         threads_per_worker=1,
@@ -46,13 +47,13 @@ def test_sample_on_a_local_cluster_gives_the_bytes_of_a_local_run(tmp_path: Path
         silence_logs=logging.ERROR,
     ) as cluster:
         on_cluster = run_semester(
-            SOURCE, "2026-2027/HK1", tmp_path / "dask", tmp_path / "dask.db", *DATED_QUIET,
+            SAMPLE / name, semester, tmp_path / "dask", tmp_path / "dask.db", *DATED_QUIET,
             "--scheduler", cluster.scheduler_address, cwd=tmp_path,
         )  # fmt: skip
         # The workers did the rendering: each one built its render tools.
         built = cluster_render_tools(cluster)
     assert on_cluster.returncode == 0, on_cluster.stderr
-    local_files, cluster_files = files_of(tmp_path / "here"), files_of(tmp_path / "dask")
+    local_files, cluster_files = files_of(sample_run / "out-1"), files_of(tmp_path / "dask")
     assert len([name for name in local_files if name.startswith("scorecards/")]) == 45
     assert cluster_files.keys() == local_files.keys()
     different = [name for name in local_files if cluster_files[name] != local_files[name]]
@@ -70,11 +71,13 @@ def cluster_render_tools(cluster: LocalCluster) -> list[bool]:
 
 
 def test_an_unreachable_scheduler_exits_2_with_one_sentence(tmp_path: Path) -> None:
-    result = run_checker(
-        "run", SOURCE, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
-        "--db", tmp_path / "h.db", "--lang", "en",
-        cwd=tmp_path, env={"DASK_SCHEDULER_ADDRESS": "tcp://127.0.0.1:9"},
-    )  # fmt: skip
+    # Dask's own connect timeout (30 s by default) bounds the wait; 2 s here.
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        result = run_checker(
+            "run", SOURCE, "--semester", "2026-2027/HK1", "--out", tmp_path / "out",
+            "--db", tmp_path / "h.db", "--lang", "en",
+            cwd=tmp_path, env={"DASK_SCHEDULER_ADDRESS": "tcp://127.0.0.1:9"},
+        )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.startswith("Error: the Dask scheduler tcp://127.0.0.1:9 cannot be reached")
     assert "Traceback" not in result.stderr

@@ -326,10 +326,10 @@ def test_the_index_on_the_sample_agrees_with_an_independent_computation(
 
 
 def test_one_run_with_both_rulebooks_keeps_the_local_plan_as_it_was(
-    both_rulebooks: Path, tmp_path: Path
+    both_rulebooks: Path, sample_run: Path
 ) -> None:
-    plain = check_table(SAMPLE / "giong_trom_2026-2027_HK1.csv", tmp_path)
-    assert plain.returncode == 0, plain.stderr
+    """The local plan's results with both rulebooks are those of the shared sample run of
+    the same semester with the plan alone."""
 
     def plan_rows(folder: Path) -> list[tuple[str, ...]]:
         with (folder / "results.csv").open(encoding="utf-8-sig", newline="") as handle:
@@ -339,7 +339,7 @@ def test_one_run_with_both_rulebooks_keeps_the_local_plan_as_it_was(
                 if not r["criterion"].startswith("qd_")
             ]
 
-    assert plan_rows(both_rulebooks) == plan_rows(tmp_path / "out")
+    assert plan_rows(both_rulebooks) == plan_rows(sample_run / "out-3")
     payload = json.loads((both_rulebooks / "results.json").read_text(encoding="utf-8"))
     by_id = {s["school_id"]: s for s in payload["schools"]}
     assert by_id["08304001"]["groups"]["teaching"]["level"] is None  # a preschool
@@ -402,12 +402,14 @@ def test_a_criterion_on_a_new_column_round_trips_through_the_form(tmp_path: Path
     assert wifi == expected
 
 
-def test_groups_csv_is_written_only_with_points_groups(tmp_path: Path) -> None:
-    result = check_table(SAMPLE / "giong_trom_2026-2027_HK1.csv", tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert not (tmp_path / "out" / "groups.csv").exists()
+def test_groups_csv_is_written_only_with_points_groups(
+    both_rulebooks: Path, sample_run: Path
+) -> None:
+    assert (both_rulebooks / "groups.csv").is_file()
+    plain = sample_run / "out-3"  # the local plan alone
+    assert not (plain / "groups.csv").exists()
     seen: dict[str, set[str]] = defaultdict(set)
-    with (tmp_path / "out" / "results.csv").open(encoding="utf-8-sig", newline="") as handle:
+    with (plain / "results.csv").open(encoding="utf-8-sig", newline="") as handle:
         for r in csv.DictReader(handle):
             seen["points"].add(r["points"])
     assert seen["points"] == {""}

@@ -301,7 +301,7 @@ def test_a_long_attention_list_keeps_each_name_beside_its_score(lang: str, tmp_p
     results = synthetic_results(120, long_names=True)
     summary = summary_context(results, RULEBOOK, run_facts(lang), district_of(results), None, t, 60)
     pdf = tmp_path / "summary.pdf"
-    pdf.write_bytes(render_summary(summary, [], RULEBOOK, lang))
+    pdf.write_bytes(render_summary(summary, [], RULEBOOK, lang)[0])
     pages = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout.split("\f")
