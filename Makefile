@@ -28,7 +28,7 @@ run: install ## Check the sample district: three semesters into one history, sco
 	$(PY) -m checker history --db $(DB)
 
 test: install lint ## Lint, type-check and run the tests (in parallel, one worker per core)
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 lint: install ## ruff (lint + format check) and mypy (package, tests and bench)
 	$(VENV)/bin/ruff check checker tests bench

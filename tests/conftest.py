@@ -22,8 +22,8 @@ HEADERS = [c.header_vi for c in COLUMNS]
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The wheel test (a minute or more on its own) first: pytest-xdist hands the files out in
-    this order, so the other worker runs the rest meanwhile instead of waiting for it at the
-    end."""
+    this order (`make test` passes --no-loadscope-reorder), so the other worker runs the rest
+    meanwhile instead of waiting for it at the end."""
     items.sort(key=lambda item: item.get_closest_marker("package") is None)  # a stable sort
 
 
