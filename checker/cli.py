@@ -424,7 +424,12 @@ def check_limits(_ctx: click.Context, _param: click.Parameter, value: tuple[str,
     show_default=True,
     help="How many of the weakest schools of each level the summary names as needing attention.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary lines.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress bar, summary lines or note of the folder's own settings (warnings stay).",
+)
 @click.option(
     "--roster",
     "roster_file",
@@ -472,7 +477,7 @@ def run(
     """
     from checker.inputs import IntakeOptions
 
-    settings = run_settings(rules_paths, office_path, lang)
+    settings = run_settings(rules_paths, office_path, lang, quiet)
     if input_path.is_dir():  # a folder of returned forms: merged first (checker collect)
         input_path = collected_table(
             input_path, semester, roster_file, office_path, settings.rules_paths, lang, quiet
@@ -600,15 +605,18 @@ def run_with_progress(
             sys.exit(EXIT_STORE_FAILED)
 
 
-def run_settings(rules_paths: tuple[Path, ...], office_path: Path | None, lang: str) -> Any:
+def run_settings(
+    rules_paths: tuple[Path, ...], office_path: Path | None, lang: str, quiet: bool = False
+) -> Any:
     """The settings files for a run in this folder (checker.workdir.run_settings); says once
-    which of them are the folder's own copies."""
+    which of them are the folder's own copies (unless `quiet`: `make run` runs three semesters
+    from the repository, itself a working folder, and says it once, on the last)."""
     from checker.i18n import load_translator
     from checker.workdir import run_settings as settings_in
 
     settings = settings_in(Path.cwd(), rules_paths, office_path)
     t = load_translator(lang)
-    if settings.from_folder:
+    if settings.from_folder and not quiet:
         names = ", ".join(path.as_posix() for path in settings.from_folder)
         click.echo(t.gettext("Using this folder's own settings: %(files)s.") % {"files": names})
     if (Path.cwd() / RETIRED_SUITE).is_file():

@@ -103,6 +103,20 @@ def test_run_uses_the_working_folders_rulebook_and_says_so(tmp_path: Path) -> No
     assert "Mỏ Cày Nam" in pdf_text(tmp_path / "out" / "summary.pdf")
 
 
+def test_the_note_of_the_folders_settings_is_left_out_with_quiet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from checker.cli import run_settings as settings_for_run
+
+    init_folder(tmp_path, with_sample=False)
+    monkeypatch.chdir(tmp_path)
+    quiet = settings_for_run((), None, "en", quiet=True)
+    assert capsys.readouterr().out == ""
+    said = settings_for_run((), None, "en")
+    assert capsys.readouterr().out.startswith("Using this folder's own settings: office.toml")
+    assert quiet == said  # the same files either way
+
+
 def test_init_refuses_a_folder_it_cannot_write(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
