@@ -968,7 +968,7 @@ def last_semester_figures(
     from sqlalchemy.exc import ArgumentError
 
     from checker.forms import previous_figures
-    from checker.history import StoreError, database_url, open_store, sqlite_file
+    from checker.history import StoreError, database_url, opened_store, sqlite_file
     from checker.i18n import load_translator
     from checker.model import InputError
     from checker.office import read_office
@@ -986,7 +986,8 @@ def last_semester_figures(
     try:
         unit_id = read_office(settings.office_path, lang).unit_id
         rulebook = load_rulebooks(settings.rules_paths)
-        previous = previous_figures(open_store(url, unit_id), unit_id, semester, rulebook, t)
+        with opened_store(url, unit_id) as engine:
+            previous = previous_figures(engine, unit_id, semester, rulebook, t)
     except StoreError as error:
         click.echo(terminal_text(error_text(error, lang)), err=True)
         sys.exit(EXIT_STORE_FAILED)

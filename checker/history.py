@@ -22,6 +22,7 @@ Every function takes the Engine it works on; nothing here holds state between ca
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -366,6 +367,18 @@ def open_store(url: str, unit_id: str = DEFAULT_UNIT_ID) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+@contextlib.contextmanager
+def opened_store(url: str, unit_id: str = DEFAULT_UNIT_ID) -> Iterator[Engine]:
+    """open_store's Engine, disposed of when the block ends: its pooled connections are
+    closed at once, not when the process exits (a run called as a function, from a Dask
+    client's process or the tests, would otherwise keep them open)."""
+    engine = open_store(url, unit_id)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _engine_for(url: str) -> Engine:

@@ -36,7 +36,7 @@ from checker.history import (
     district_trend,
     group_rows,
     guard_semester,
-    open_store,
+    opened_store,
     previous_semester,
     record_run,
     sqlite_file,
@@ -265,9 +265,11 @@ def run_checker(
     out = options.out_dir
     # The output folder is claimed (locked, checked for files checker did not write) before
     # the history is opened: a refusal leaves everything as it was.
-    with claimed_output(out, database_file(options.db_url)) as staging:
-        unit_id = inputs.unit_id
-        engine = open_store(options.db_url, unit_id)
+    unit_id = inputs.unit_id
+    with (
+        claimed_output(out, database_file(options.db_url)) as staging,
+        opened_store(options.db_url, unit_id) as engine,
+    ):
         # Before anything is written: a semester recorded from another file is kept unless asked.
         input_name = options.input_path.name
         sha256 = table.sha256
