@@ -25,7 +25,7 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -53,17 +53,8 @@ Outcome = Literal[
     "not_a_table",
     "taken",
 ]
-# The report's order: what the office must act on first.
-OUTCOMES: tuple[Outcome, ...] = (
-    "not_returned",
-    "twice",
-    "wrong_semester",
-    "unknown_school",
-    "blank",
-    "unreadable",
-    "not_a_table",
-    "taken",
-)
+# The report's order (the Literal's): what the office must act on first.
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 OUTCOME_WORDS = {
     "not_returned": N_("Not returned"),
     "twice": N_("Returned twice"),

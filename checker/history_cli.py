@@ -46,6 +46,7 @@ from checker.i18n import (
 )
 from checker.safe_text import terminal_text
 from checker.semester import Semester
+from checker.write import group_entry
 
 NO_VALUE = "—"
 # The change since the school's previous semester, beside its status in `--school` tables.
@@ -243,7 +244,7 @@ def _show_school(
         data = school_json(school_id, entries, recorded)
         if groups:
             data["groups"] = {
-                str(semester): {g.group_id: _standing_json(g) for g in rows}
+                str(semester): {g.group_id: group_entry(g) for g in rows}
                 for semester, rows in groups.items()
             }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -411,16 +412,6 @@ def _levels_json(levels: GroupLevels) -> dict[str, object]:
         "group": levels.group_id,
         "schools_by_level": {str(level): n for level, n in sorted(levels.by_level.items())},
         "median_points": None if median is None else float(median),
-    }
-
-
-def _standing_json(group: GroupRow) -> dict[str, object]:
-    """One school's standing in one group, for JSON."""
-    return {
-        "points": float(group.points),
-        "max_points": float(group.max_points),
-        "level": group.level,
-        "mandatory_met": group.mandatory_met,
     }
 
 

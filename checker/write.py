@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from checker.context import problem_column_label, problem_texts, semester_text
 from checker.i18n import Translator
@@ -36,6 +36,9 @@ from checker.model import (
 from checker.office import Contact
 from checker.outfiles import pinned_zip
 from checker.safe_text import looks_like_formula, plain_text, spreadsheet_field
+
+if TYPE_CHECKING:
+    from checker.history import GroupRow
 
 T = TypeVar("T")
 # New columns go last, so consumers that read the first ones keep working: `reason` ("blank" or
@@ -139,8 +142,9 @@ def group_rows(results: Sequence[SchoolResult]) -> list[dict[str, str]]:
     ]
 
 
-def group_entry(group: GroupResult) -> dict[str, Any]:
-    """One school's standing in one group, for results.json (null level: does not apply)."""
+def group_entry(group: GroupResult | GroupRow) -> dict[str, Any]:
+    """One school's standing in one group, as results.json and `checker history --format
+    json` give it (null level: does not apply)."""
     return {
         "points": float(group.points),
         "max_points": float(group.max_points),
