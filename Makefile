@@ -17,8 +17,8 @@ install: $(STAMP) ## System libraries (apt-get), virtualenv and packages
 $(STAMP): pyproject.toml tools/system-deps.sh
 	./tools/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,dask,postgres]'
+	$(PY) -m pip install --quiet --upgrade pip uv
+	$(PY) -m uv pip install --quiet --python $(PY) -e '.[dev,dask,postgres]'
 	touch $(STAMP)
 
 run: install ## Check the sample district: three semesters into one history, scorecards in out/
@@ -27,7 +27,7 @@ run: install ## Check the sample district: three semesters into one history, sco
 	$(PY) -m checker run $(SAMPLE)_2026-2027_HK1.xlsx --semester 2026-2027/HK1 --out $(OUT)/2026-2027_HK1 --db $(DB)
 	$(PY) -m checker history --db $(DB)
 
-test: install lint ## Lint, type-check and run the tests (in parallel, one worker per core)
+test: install ## Lint, type-check and run the tests (in parallel, one worker per core; the lint is a test)
 	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 lint: install ## ruff (lint + format check) and mypy (package, tests and bench)
