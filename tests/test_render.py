@@ -298,6 +298,8 @@ def test_each_shortcut_lays_out_the_sample_district_as_the_plain_path(
 ) -> None:
     rendered = sample_rendered(shortcuts)
     assert [school_id for school_id, _ in rendered] == [c["school"]["id"] for c in sample_cards]  # type: ignore[index]
+    if rendered == sample_rendered(()):
+        return  # the very same bytes: the same pages, text and boxes (nothing to read back)
     pages = page_boxes([pdf for _, pdf in rendered], tmp_path)
     assert len(pages) == len(plain_pages)
     for number, (page, plain) in enumerate(zip(pages, plain_pages, strict=True), start=1):
