@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 OUT := out
 DB := $(OUT)/checker.db
 SAMPLE := sample_data/giong_trom
+# The package's own bytecode is cached as Python's default does: with PYTHONDONTWRITEBYTECODE
+# set (some images set it), every run and every test's subprocess would compile checker anew.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help install run test lint format bench clean
 
@@ -18,7 +21,7 @@ $(STAMP): pyproject.toml tools/system-deps.sh
 	./tools/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip uv
-	$(PY) -m uv pip install --quiet --python $(PY) -e '.[dev,dask,postgres]'
+	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) -e '.[dev,dask,postgres]'
 	touch $(STAMP)
 
 run: install ## Check the sample district: three semesters into one history, scorecards in out/

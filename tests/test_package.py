@@ -127,7 +127,9 @@ def test_init_refuses_a_folder_it_cannot_write(tmp_path: Path) -> None:
 
 def clean_environment() -> dict[str, str]:
     """The environment without anything pointing back into the checkout or the dev venv."""
-    drop = {"PYTHONPATH", "VIRTUAL_ENV", "CHECKER_DB", "PYTHONHOME"}
+    # PYTHONDONTWRITEBYTECODE too: an office's Python writes the bytecode of what it imports
+    # once, and without it every run of the installed checker compiles Great Expectations anew.
+    drop = {"PYTHONPATH", "VIRTUAL_ENV", "CHECKER_DB", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"}
     return {key: value for key, value in os.environ.items() if key not in drop}
 
 
