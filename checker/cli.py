@@ -2,10 +2,10 @@
 
 Start-up matters (the 45-school run has an 8-second budget, and an unusable input should be
 refused at once): this module imports only click at the top, and `checker history` (which
-brings SQLAlchemy) is imported only when it is the command given. `checker run` first loads
-and checks its input, rulebook and office settings (checker.inputs, light imports), then starts
-its validator and render workers, so they import Great Expectations and WeasyPrint while this
-process imports the rest of the pipeline.
+brings SQLAlchemy) is imported only when it is the command given. `checker run` first checks
+its rulebook, office settings and input file (checker.inputs, light imports), then starts its
+validator and render workers, so they import Great Expectations and WeasyPrint while this
+process reads the table and imports the rest of the pipeline.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from checker.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from checker.safe_text import terminal_text
 
 if TYPE_CHECKING:
-    from checker.inputs import Inputs
+    from checker.inputs import Handover, Inputs
 
 EXIT_UNUSABLE_INPUT = 2
 EXIT_STORE_FAILED = 1
@@ -112,7 +112,7 @@ def checked_inputs(
     intake: Any = None,
 ) -> Inputs:
     """The run's files loaded and checked (`intake`: an inputs.IntakeOptions); exit 2 with one
-    sentence when one cannot be used. Called before any process is started."""
+    sentence when one cannot be used."""
     from checker.inputs import IntakeOptions, load_inputs
     from checker.model import InputError
 
@@ -122,12 +122,27 @@ def checked_inputs(
         fail(error_text(error, lang))
 
 
+def checked_before_start(
+    input_path: Path, rules_paths: tuple[Path, ...], office_path: Path, lang: str, limits: Any
+) -> None:
+    """Exit 2 with one sentence when the rulebook, the office settings or the input file
+    cannot be used, as far as that is known before the table is read (a missing file, a
+    rulebook with a mistake): called before any process is started."""
+    from checker.inputs import check_before_reading
+    from checker.model import InputError
+
+    try:
+        check_before_reading(input_path, rules_paths, office_path, lang, limits)
+    except InputError as error:
+        fail(error_text(error, lang))
+
+
 @contextlib.contextmanager
 def frozen_heap() -> Iterator[None]:
     """Fork inside this block: the garbage collector's heap is frozen (gc.freeze, as Python's
     documentation advises before a fork), so a child's collections never write to the objects
-    it inherited (the loaded table, the imported modules) and their pages stay shared with
-    this process instead of being copied into each child. Unfrozen here once forked."""
+    it inherited (the imported modules) and their pages stay shared with this process instead
+    of being copied into each child. Unfrozen here once forked."""
     gc.freeze()
     try:
         yield
@@ -136,15 +151,14 @@ def frozen_heap() -> Iterator[None]:
 
 
 def start_validator() -> ProcessPoolExecutor:
-    """A process that imports Great Expectations (seconds) while this one starts up."""
+    """The process that validates the table (see warm_up_processes)."""
     from checker.procs import worker_initializer
-    from checker.validate import preload
 
     validator = ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("fork"),
         initializer=worker_initializer,  # it dies with this process, even on kill -9
-        initargs=(os.getpid(), preload),
+        initargs=(os.getpid(),),
     )
     with frozen_heap():
         validator.submit(int)  # fork now, before any heavy import
@@ -158,20 +172,36 @@ def preload_renderer() -> None:
     import weasyprint  # noqa: F401
 
 
-def start_workers(workers: int, lang: str) -> ProcessPoolExecutor:
-    """A pool of forked render workers, started now so their imports overlap ours."""
+def start_workers(workers: int) -> ProcessPoolExecutor:
+    """A pool of forked render workers (see warm_up_processes)."""
     from checker.procs import worker_initializer
-    from checker.render import warm_up
 
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("fork"),
         initializer=worker_initializer,  # they die with this process, even on kill -9
-        initargs=(os.getpid(), warm_up, lang),
+        initargs=(os.getpid(),),
     )
     with frozen_heap():
         pool.submit(int)  # forking happens at the first submit; do it before any heavy import
     return pool
+
+
+def warm_up_processes(
+    validator: ProcessPoolExecutor, executor: Executor, slots: int, local: bool, lang: str
+) -> None:
+    """Once the table is read and usable: the validator imports Great Expectations (seconds),
+    each local render worker (`local`) gets ready to render, while this process imports the
+    rest of the pipeline. Their first tasks, not their start: a table that cannot be used
+    leaves them idle, and the run ends at once."""
+    from checker.procs import first_task
+    from checker.render import warm_up
+    from checker.validate import preload
+
+    validator.submit(first_task, preload)
+    if local:
+        for _ in range(slots):  # one each, as a rule: a worker is busy for its warm-up's time
+            executor.submit(first_task, warm_up, lang)
 
 
 class Commands(click.Group):
@@ -201,7 +231,7 @@ def render_executor(
     if scheduler is None:
         slots = workers or default_workers()
         preload_renderer()  # once here, inherited by every render worker forked next
-        pool = start_workers(slots, lang)
+        pool = start_workers(slots)
         try:
             yield pool, slots
         finally:
@@ -475,7 +505,7 @@ def run(
         checker run sample_data/giong_trom_2026-2027_HK1.xlsx \\
             --semester 2026-2027/HK1 --out out
     """
-    from checker.inputs import IntakeOptions
+    from checker.inputs import Handover, IntakeOptions
 
     settings = run_settings(rules_paths, office_path, lang, quiet)
     if input_path.is_dir():  # a folder of returned forms: merged first (checker collect)
@@ -485,14 +515,21 @@ def run(
     if scheduler and (workers or force_workers):
         raise click.UsageError("--workers is for rendering here; with --scheduler, drop it.")
     intake = IntakeOptions(limits, sheet, semester)
-    inputs = checked_inputs(
-        input_path, settings.rules_paths, settings.office_path, lang, intake
+    checked_before_start(
+        input_path, settings.rules_paths, settings.office_path, lang, intake.limits
     )  # before any process
     if scheduler is None:
         workers = capped_workers(workers, force_workers, lang)
     validator = start_validator()  # forked first, before any thread (Dask's client has some)
     try:
         with render_executor(scheduler, workers, lang) as (executor, slots):
+            # The table is read once the validator and the render workers are forked, so that
+            # they never hold a copy of it (a province's is tens of MB), and handed over, so
+            # that the run frees it once it is validated.
+            inputs = Handover(
+                checked_inputs(input_path, settings.rules_paths, settings.office_path, lang, intake)
+            )
+            warm_up_processes(validator, executor, slots, scheduler is None, lang)
             report = run_with_progress(
                 input_path,
                 semester,
@@ -535,7 +572,7 @@ def run_with_progress(
     replace: bool,
     executor: Executor,
     validator: ProcessPoolExecutor,
-    inputs: Inputs,
+    inputs: Handover[Inputs],
     sheet: str | None = None,
     limits: Any = None,
     report_number: int | None = None,

@@ -13,11 +13,12 @@ and `missing` for every criterion when the level itself is unknown.
 
 from __future__ import annotations
 
+import array
 import inspect
 import ipaddress
 import re
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
@@ -284,31 +285,73 @@ def level_of(points: Decimal, group: model.Group) -> int:
 
 
 def district_rates(
-    results: Sequence[model.SchoolResult], rulebook: model.Rulebook
+    results: Iterable[model.SchoolResult], rulebook: model.Rulebook
 ) -> dict[str, tuple[int, int]]:
     """Criterion id -> (schools meeting it, schools it applies to: met + not_met + missing)."""
-    rates = {criterion.id: (0, 0) for criterion in rulebook.criteria}
+    tally = DistrictTally(rulebook)
     for result in results:
-        for verdict in result.verdicts:
-            met, applicable = rates[verdict.criterion_id]
-            if verdict.status != "not_applicable":
-                rates[verdict.criterion_id] = (met + (verdict.status == "met"), applicable + 1)
-    return rates
+        tally.add_rates(result)
+    return tally.rates
 
 
 def field_medians(
-    results: Sequence[model.SchoolResult], rulebook: model.Rulebook
+    results: Iterable[model.SchoolResult], rulebook: model.Rulebook
 ) -> dict[str, float]:
     """Numeric field -> the median of its valid values over the schools a criterion comparing
     it applies to (printed beside the count of schools meeting the criterion)."""
-    by_field: dict[str, dict[str, float]] = {}
-    for criterion in rulebook.criteria:
-        fields = [c.field for c in criterion.conditions if c.op in ("gte", "lte")]
-        for result in results:
-            if not fields or not applies_to(criterion, result.school):
-                continue
-            for name in fields:
-                value = result.school.values.get(name)
-                if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-                    by_field.setdefault(name, {})[result.school.school_id] = float(value)
-    return {name: statistics.median(found.values()) for name, found in by_field.items()}
+    tally = DistrictTally(rulebook)
+    for result in results:
+        tally.add_values(result.school)
+    return tally.medians()
+
+
+class DistrictTally:
+    """The district's figures (each criterion's rate, each compared field's median) counted
+    school by school as the run evaluates them, so that no stage needs every school's result
+    at once: a province's schools are counted, not kept."""
+
+    def __init__(self, rulebook: model.Rulebook) -> None:
+        self.rates = {criterion.id: (0, 0) for criterion in rulebook.criteria}
+        # Per criterion, the numeric fields it compares with a threshold (gte, lte).
+        self._compared = [
+            (criterion, [c.field for c in criterion.conditions if c.op in ("gte", "lte")])
+            for criterion in rulebook.criteria
+        ]
+        # Per field, each school's value once (8 bytes a value, not a float object).
+        self._values: dict[str, array.array[float]] = {}
+
+    def add(self, result: model.SchoolResult) -> None:
+        """Count one school's result."""
+        self.add_rates(result)
+        self.add_values(result.school)
+
+    def add_rates(self, result: model.SchoolResult) -> None:
+        """Count one school's verdicts in the criteria's rates."""
+        for verdict in result.verdicts:
+            met, applicable = self.rates[verdict.criterion_id]
+            if verdict.status != "not_applicable":
+                self.rates[verdict.criterion_id] = (
+                    met + (verdict.status == "met"),
+                    applicable + 1,
+                )
+
+    def add_values(self, school: model.School) -> None:
+        """Keep the school's valid value of each field a criterion that applies to it compares
+        (once per field, however many criteria compare it)."""
+        fields = {
+            name
+            for criterion, names in self._compared
+            if names and applies_to(criterion, school)
+            for name in names
+        }
+        for name in sorted(fields):  # a stable order: the medians do not depend on it
+            value = school.values.get(name)
+            if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                self._values.setdefault(name, array.array("d")).append(float(value))
+
+    def medians(self) -> dict[str, float]:
+        """Numeric field -> the median of the values kept, fields in the rulebook's order."""
+        order = dict.fromkeys(name for _, names in self._compared for name in names)
+        return {
+            name: statistics.median(self._values[name]) for name in order if name in self._values
+        }

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
+from checker.files import read_regular_file
 from checker.limits import DEFAULT_LIMITS, Limits
 from checker.load import load_table
 from checker.model import RawTable, Rulebook
@@ -19,6 +21,8 @@ from checker.office import Office, read_office
 from checker.rulebook import load_rulebooks
 from checker.semester import Semester
 from checker.title import check_title_semester
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -60,3 +64,36 @@ def load_inputs(
     return Inputs(
         table=table, rulebook=rulebook, office=unit.texts, unit=unit, unit_id=unit.unit_id
     )
+
+
+def check_before_reading(
+    input_path: Path,
+    rules_paths: tuple[Path, ...],
+    office_path: Path,
+    lang: str,
+    limits: Limits = DEFAULT_LIMITS,
+) -> None:
+    """What can be checked before the table is read, in load_inputs' order: the rulebook(s),
+    the office settings, and the input being a readable regular file within the size limit;
+    raises model.InputError (the same sentence load_inputs would give). `checker run` checks
+    this before it starts any process, and reads the table after they are started."""
+    load_rulebooks(rules_paths)
+    read_office(office_path, lang)
+    read_regular_file(input_path, limits.file_bytes())
+
+
+class Handover(Generic[T]):
+    """A value handed down a chain of calls to the one that uses it: the callers hold only this
+    box, emptied when the value is taken, so that the value can be freed as soon as its user is
+    done with it (the CLI's loaded table: a province's takes tens of MB, needed only until it
+    is validated)."""
+
+    def __init__(self, value: T) -> None:
+        self._value: T | None = value
+
+    def take(self) -> T:
+        """The value, once; the box is empty afterwards (ValueError when taken twice)."""
+        value, self._value = self._value, None
+        if value is None:
+            raise ValueError("the value was already taken")
+        return value

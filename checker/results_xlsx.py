@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -53,7 +53,7 @@ def value_cell(verdict: Verdict, raw: dict[str, str], rulebook: Rulebook, t: Tra
 
 
 def results_xlsx(
-    results: Sequence[SchoolResult], rulebook: Rulebook, t: Translator, day: dt.date
+    results: Collection[SchoolResult], rulebook: Rulebook, t: Translator, day: dt.date
 ) -> bytes:
     """results.xlsx as bytes. Written with openpyxl's write-only mode, a row at a time: a
     province's 20,000 schools never sit in memory as cell objects (issue 13)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,7 @@ from checker.context import (
     scorecard_context,
     summary_context,
 )
-from checker.evaluate import district_rates, evaluate, field_medians
+from checker.evaluate import DistrictTally, evaluate
 from checker.history import (
     RunRecord,
     SemesterRates,
@@ -47,9 +47,18 @@ from checker.history import (
     result_rows as history_rows,
 )
 from checker.i18n import Translator, load_translator
-from checker.inputs import Inputs, IntakeOptions, load_inputs
+from checker.inputs import Handover, Inputs, IntakeOptions, load_inputs
 from checker.limits import DEFAULT_LIMITS, Limits
-from checker.model import Intake, RawTable, Rejected, Rulebook, SchoolResult
+from checker.model import (
+    GroupResult,
+    Intake,
+    RawTable,
+    Rejected,
+    Rulebook,
+    School,
+    SchoolResult,
+    Verdict,
+)
 from checker.office import office_warnings
 from checker.outdir import Staging, claimed_output
 from checker.render import (
@@ -63,6 +72,7 @@ from checker.report import ReportInput, render_report
 from checker.results_xlsx import results_xlsx
 from checker.safe_text import plain_values
 from checker.semester import Semester
+from checker.spill import ResultFile
 from checker.validate import validate_table
 from checker.write import (
     QualityFacts,
@@ -147,13 +157,9 @@ def trend_points(recorded: Sequence[SemesterRates]) -> list[TrendPoint]:
 
 
 def current_trend(
-    recorded: Sequence[TrendPoint],
-    semester: str,
-    results: Sequence[SchoolResult],
-    rulebook: Rulebook,
+    recorded: Sequence[TrendPoint], semester: str, rates: Mapping[str, tuple[int, int]]
 ) -> list[TrendPoint]:
     """The recorded trend with this run's semester replaced by this run's own rates."""
-    rates = district_rates(results, rulebook)
     kept = [p for p in recorded if p.semester != semester]
     return kept + [
         TrendPoint(semester, c, met, applicable) for c, (met, applicable) in rates.items()
@@ -161,21 +167,17 @@ def current_trend(
 
 
 def district_facts(
-    table: RawTable,
-    intake: Intake,
-    results: Sequence[SchoolResult],
-    rulebook: Rulebook,
-    trend: Sequence[TrendPoint],
+    rows_read: int, intake: Intake, tally: DistrictTally, trend: Sequence[TrendPoint]
 ) -> DistrictFacts:
     """The district-level figures every page of this run shares."""
     return DistrictFacts(
-        rates=district_rates(results, rulebook),
-        rows_read=len(table.rows),
+        rates=dict(tally.rates),
+        rows_read=rows_read,
         rejected=len(intake.rejected),
         problems=len(intake.problems),
-        extra_columns=table.extra_columns,
+        extra_columns=intake.table.extra_columns,
         trend=trend,
-        medians=field_medians(results, rulebook),
+        medians=tally.medians(),
     )
 
 
@@ -189,36 +191,95 @@ def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: st
     table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
     intake = validate_table(table, rulebook)
     results = evaluate(intake.schools, rulebook)
+    tally = DistrictTally(rulebook)
+    for result in results:
+        tally.add(result)
     run_id = run_id_of(table, rulebook, paths.DEFAULT_OFFICE, semester, lang, day)
     facts = RunFacts(semester, run_id, day, __version__, office)
-    trend = current_trend([], semester, results, rulebook)
-    district = district_facts(table, intake, results, rulebook, trend)
+    trend = current_trend([], semester, tally.rates)
+    district = district_facts(len(table.rows), intake, tally, trend)
     return [scorecard_context(r, rulebook, facts, district, None, t) for r in results]
 
 
-def report_views(results: Sequence[SchoolResult]) -> list[SchoolResult]:
-    """The results as summary.docx reads them: each school's name and level, and each plan
-    criterion's status. Without the schools' cells, values and problems and the values each
-    verdict looked at (one shared empty mapping stands for them all), a province's results
-    cross to the render worker that writes the report at half the size, and take half the
-    memory there."""
-    nothing: dict[str, Any] = {}
-    return [
-        dataclasses.replace(
-            result,
-            school=dataclasses.replace(result.school, values=nothing, raw=nothing, problems=()),
-            verdicts=tuple(dataclasses.replace(v, values=nothing) for v in result.plan_verdicts),
-            groups=(),
+class LightResults:
+    """Each school's result as the summary, summary.docx and the district's figures read it:
+    its id, name, level and data problems, and its verdicts' statuses (with their reasons and
+    points) and points groups' standings, without the values and cells the scorecards and
+    tables print. Equal verdicts, standings and rows of statuses are one shared object, so a
+    view costs a few hundred bytes: a province's fit in a few MB, and cross to the worker that
+    writes summary.docx at a fraction of the results' size."""
+
+    def __init__(self) -> None:
+        self.views: list[SchoolResult] = []
+        self._verdicts: dict[tuple[Any, ...], Verdict] = {}
+        self._rows: dict[tuple[int, ...], tuple[Verdict, ...]] = {}
+        self._groups: dict[tuple[GroupResult, ...], tuple[GroupResult, ...]] = {}
+        self._texts: dict[str, str] = {}
+        self._nothing: dict[str, Any] = {}  # every view's values and cells (never written to)
+
+    def add(self, result: SchoolResult) -> None:
+        """Keep the light view of one school's result."""
+        school = result.school
+        level = self._texts.setdefault(school.level, school.level) if school.level else None
+        light = School(
+            row_number=school.row_number,
+            school_id=school.school_id,
+            name=school.name,
+            level=level,
+            commune="",
+            principal="",
+            values=self._nothing,
+            raw=self._nothing,
+            problems=school.problems,
         )
-        for result in results
-    ]
+        verdicts = tuple(self._verdict(v) for v in result.verdicts)
+        row = self._rows.setdefault(tuple(map(id, verdicts)), verdicts)
+        groups = self._groups.setdefault(result.groups, result.groups)
+        self.views.append(SchoolResult(light, row, groups))
+
+    def _verdict(self, verdict: Verdict) -> Verdict:
+        """The shared light verdict equal to `verdict` but for its values."""
+        key = (verdict.criterion_id, verdict.status, verdict.reason, verdict.points)
+        light = self._verdicts.get(key)
+        if light is None:
+            light = self._verdicts[key] = dataclasses.replace(verdict, values=self._nothing)
+        return light
 
 
-def validate_in(validator: Executor | None, table: RawTable, rulebook: Rulebook) -> Intake:
+@dataclass(frozen=True)
+class RunResults:
+    """The run's results kept three ways, each school evaluated once: in full on disk (the
+    scorecards and tables read them back), as light views (the summary's) and counted (the
+    district's rates and medians)."""
+
+    rulebook: Rulebook
+    file: ResultFile
+    light: LightResults
+    tally: DistrictTally
+
+    def take(self, schools: Sequence[School]) -> None:
+        """Evaluate some schools (in input order) and keep their results."""
+        results = evaluate(schools, self.rulebook)
+        self.file.add(results)
+        for result in results:
+            self.light.add(result)
+            self.tally.add(result)
+
+
+def report_views(results: Sequence[SchoolResult]) -> list[SchoolResult]:
+    """The results as summary.docx reads them (light views: see LightResults): the local plan's
+    criteria only."""
+    return [result.plan_view() for result in results]
+
+
+def validate_in(
+    validator: Executor | None, table: RawTable, rulebook: Rulebook, results: RunResults
+) -> Intake:
     """Validate the table in the validator process, a slice of rows at a time (then shut it
-    down, giving its memory back before rendering starts), or here when there is none."""
+    down, giving its memory back before rendering starts), or here when there is none; each
+    slice's schools are evaluated and kept (`results`) as soon as they are checked."""
     try:
-        return validate_table(table, rulebook, validator)
+        return validate_table(table, rulebook, validator, take=results.take)
     finally:
         if validator is not None:
             validator.shutdown(wait=False)
@@ -238,16 +299,17 @@ def run_checker(
     executor: Executor,
     on_progress: Progress | None = None,
     validator: Executor | None = None,
-    inputs: Inputs | None = None,
+    inputs: Inputs | Handover[Inputs] | None = None,
 ) -> RunReport:
     """Run the whole semester job; raises model.InputError (nothing written) on unusable input.
 
     `executor` renders the PDFs; `validator`, when given, runs the Great Expectations
     validation (a process that imported GX while this one was starting up). `inputs`, when
     given, are the options' files already loaded and checked (the CLI does so before it starts
-    any process); otherwise they are loaded here.
+    any process, and hands them over: see Handover); otherwise they are loaded here.
     """
-    t = load_translator(options.lang)
+    if isinstance(inputs, Handover):
+        inputs = inputs.take()
     if inputs is None:
         intake_options = IntakeOptions(options.limits, options.sheet, options.semester)
         inputs = load_inputs(
@@ -257,11 +319,35 @@ def run_checker(
             options.lang,
             intake_options,
         )
-    table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
-    unit = inputs.unit
-    intake = validate_in(validator, table, rulebook)
-    results = evaluate(intake.schools, rulebook)
+    # Each school is evaluated as soon as its slice is validated and kept on disk in full, in
+    # memory as a light view, and counted: nothing holds a province's results whole.
+    with ResultFile() as spilled:
+        rulebook = inputs.rulebook
+        results = RunResults(rulebook, spilled, LightResults(), DistrictTally(rulebook))
+        intake = validate_in(validator, inputs.table, rulebook, results)
+        rows_read = len(inputs.table.rows)
+        # The rows as read are not needed any more (the results on disk hold each school's
+        # cells): without them, the table's memory is given back before the scorecards.
+        table = dataclasses.replace(inputs.table, rows=())
+        inputs = dataclasses.replace(inputs, table=table)
+        intake = dataclasses.replace(intake, table=table)
+        return write_run(options, executor, on_progress, inputs, intake, results, rows_read)
 
+
+def write_run(
+    options: RunOptions,
+    executor: Executor,
+    on_progress: Progress | None,
+    inputs: Inputs,
+    intake: Intake,
+    kept: RunResults,
+    rows_read: int,
+) -> RunReport:
+    """Everything after the evaluation: the scorecards, summary and tables written, the run
+    recorded in the history (see run_checker); `rows_read`: the table's rows."""
+    t = load_translator(options.lang)
+    table, rulebook, office, unit = inputs.table, inputs.rulebook, inputs.office, inputs.unit
+    results, views = kept.file, kept.light.views
     out = options.out_dir
     # The output folder is claimed (locked, checked for files checker did not write) before
     # the history is opened: a refusal leaves everything as it was.
@@ -286,7 +372,7 @@ def run_checker(
             else None
         )
         recorded = trend_points(district_trend(engine, unit_id))
-        trend = current_trend(recorded, semester, results, rulebook)
+        trend = current_trend(recorded, semester, kept.tally.rates)
         run_id = run_id_of(
             table, rulebook, options.office_path, semester, options.lang, options.day
         )
@@ -299,7 +385,7 @@ def run_checker(
             notice_number=options.doc_number,
             report_number=options.report_number,
         )
-        district = district_facts(table, intake, results, rulebook, trend)
+        district = district_facts(rows_read, intake, kept.tally, trend)
         # Built lazily, chunk by chunk, as the renderer asks for them: memory stays flat.
         cards = (
             plain_values(scorecard_context(r, rulebook, facts, district, previous, t))
@@ -307,7 +393,7 @@ def run_checker(
         )
         summary = plain_values(
             summary_context(
-                results, rulebook, facts, district, previous, t, options.attention_per_level
+                views, rulebook, facts, district, previous, t, options.attention_per_level
             )
         )
 
@@ -333,7 +419,7 @@ def run_checker(
         summary_docx = executor.submit(
             render_report,
             ReportInput(
-                results=report_views(results),
+                results=report_views(views),
                 rulebook=plan,
                 office=unit,
                 semester=semester,
@@ -361,7 +447,7 @@ def run_checker(
         hashes.update(write_tables(staging, results, rulebook, intake, run_id, t, quality))
 
         counts = {
-            "rows_read": len(table.rows),
+            "rows_read": rows_read,
             "scorecards": len(results),
             "rejected": len(intake.rejected),
             "problems": len(intake.problems),
@@ -405,11 +491,11 @@ def run_checker(
             ),
             history_rows(results, verdict_value, rulebook.criteria),
             options.replace,
-            group_rows(results),
+            group_rows(views),
         )
     return RunReport(
         run_id=run_id,
-        rows_read=len(table.rows),
+        rows_read=rows_read,
         scorecards=len(results),
         rejected=intake.rejected,
         problems=len(intake.problems),
@@ -424,7 +510,7 @@ def run_checker(
 
 def write_tables(
     staging: Staging,
-    results: Sequence[SchoolResult],
+    results: Collection[SchoolResult],
     rulebook: Rulebook,
     intake: Intake,
     run_id: str,

@@ -14,6 +14,7 @@ same id twice, an id that cannot be a file name) raise ValidationError.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -693,6 +694,7 @@ def validate_table(
     rulebook: model.Rulebook,
     executor: Executor | None = None,
     slice_rows: int = SLICE_ROWS,
+    take: Callable[[tuple[model.School, ...]], None] | None = None,
 ) -> model.Intake:
     """Validate the loaded table with the GX intake suite and type its values.
 
@@ -702,19 +704,40 @@ def validate_table(
     are checked on the whole table's id column. Rows with data but no school id are rejected
     ("missing_id"); rows with no data at all are skipped (the loader already lists those as
     ignored). Raises ValidationError for duplicate or unsafe school ids, naming the ids and
-    their rows.
+    their rows. `take`, when given, is handed each slice's schools as soon as they are checked
+    (in table order), and the Intake returned holds none: a caller that goes on school by
+    school never has a province's schools in memory at once.
     """
     slices = row_slices(table.rows, slice_rows)
     if executor is None:
-        parts = [validate_rows(rows, rulebook) for rows in slices]
-        repeated = repeated_ids(table_ids(parts), rulebook)
+        checked: Iterator[Checked] = (validate_rows(rows, rulebook) for rows in slices)
     else:
-        futures = [executor.submit(validate_rows, rows, rulebook) for rows in slices]
-        parts = [future.result() for future in futures]
-        repeated = executor.submit(repeated_ids, table_ids(parts), rulebook).result()
-    ids = {row: school_id or "" for row, school_id in table_ids(parts).items()}
+        futures = collections.deque(
+            executor.submit(validate_rows, rows, rulebook) for rows in slices
+        )
+        # Each future let go once its part is taken: a part's schools are not kept to the end.
+        checked = (futures.popleft().result() for _ in range(len(futures)))
+    parts = [handed_over(part, table, take) for part in checked]
+    ids_by_row = table_ids(parts)
+    if executor is None:
+        repeated = repeated_ids(ids_by_row, rulebook)
+    else:
+        repeated = executor.submit(repeated_ids, ids_by_row, rulebook).result()
+    ids = {row: school_id or "" for row, school_id in ids_by_row.items()}
     failures = [*repeated, *(failure for part in parts for failure in part.file_level)]
     check_file_level(failures, ids, table.path)
     schools, rejected = attach_cells(table, parts)
     problems = tuple(problem for part in parts for problem in part.problems)
     return model.Intake(table, schools, rejected, problems)
+
+
+def handed_over(
+    part: Checked, table: model.RawTable, take: Callable[[tuple[model.School, ...]], None] | None
+) -> Checked:
+    """The part as validate_table keeps it: whole, or, with `take`, without its schools, which
+    are handed to `take` with their cells."""
+    if take is None:
+        return part
+    schools, _ = attach_cells(table, [part])
+    take(schools)
+    return dataclasses.replace(part, schools=())
