@@ -165,15 +165,11 @@ def start_validator() -> ProcessPoolExecutor:
     return validator
 
 
-def preload_renderer() -> None:
-    """Import WeasyPrint in this process before forking the render workers: its library
-    look-up runs ~20 compiler/linker subprocesses (ctypes.util.find_library), paid once here
-    instead of once per worker."""
-    import weasyprint  # noqa: F401
-
-
 def start_workers(workers: int) -> ProcessPoolExecutor:
-    """A pool of forked render workers (see warm_up_processes)."""
+    """A pool of forked render workers (see warm_up_processes). Forked before WeasyPrint is
+    imported anywhere: each imports it in its warm-up. Importing it here first would share its
+    pages among the workers, but cost this process a second and a half before the table is
+    read, and a table that cannot be used must be refused at once (issue 14)."""
     from checker.procs import worker_initializer
 
     pool = ProcessPoolExecutor(
@@ -230,7 +226,6 @@ def render_executor(
     scheduler's address. Shut down (the cluster left running) when the run ends."""
     if scheduler is None:
         slots = workers or default_workers()
-        preload_renderer()  # once here, inherited by every render worker forked next
         pool = start_workers(slots)
         try:
             yield pool, slots
