@@ -34,6 +34,7 @@ EXIT_UNUSABLE_INPUT = 2
 EXIT_STORE_FAILED = 1
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
+Checked = TypeVar("Checked")
 
 
 def lang_option(what: str) -> Callable[[Decorated], Decorated]:
@@ -104,6 +105,16 @@ def error_text(error: Exception, lang: str) -> str:
     return t.gettext("Error: ") + str(error)
 
 
+def usable(lang: str, check: Callable[..., Checked], *args: Any) -> Checked:
+    """`check(*args)`, or exit 2 with its model.InputError as one sentence in `lang`."""
+    from checker.model import InputError
+
+    try:
+        return check(*args)
+    except InputError as error:
+        fail(error_text(error, lang))
+
+
 def checked_inputs(
     input_path: Path,
     rules_paths: tuple[Path, ...],
@@ -114,12 +125,9 @@ def checked_inputs(
     """The run's files loaded and checked (`intake`: an inputs.IntakeOptions); exit 2 with one
     sentence when one cannot be used."""
     from checker.inputs import IntakeOptions, load_inputs
-    from checker.model import InputError
 
-    try:
-        return load_inputs(input_path, rules_paths, office_path, lang, intake or IntakeOptions())
-    except InputError as error:
-        fail(error_text(error, lang))
+    options = intake or IntakeOptions()
+    return usable(lang, load_inputs, input_path, rules_paths, office_path, lang, options)
 
 
 def checked_before_start(
@@ -129,12 +137,8 @@ def checked_before_start(
     cannot be used, as far as that is known before the table is read (a missing file, a
     rulebook with a mistake): called before any process is started."""
     from checker.inputs import check_before_reading
-    from checker.model import InputError
 
-    try:
-        check_before_reading(input_path, rules_paths, office_path, lang, limits)
-    except InputError as error:
-        fail(error_text(error, lang))
+    usable(lang, check_before_reading, input_path, rules_paths, office_path, lang, limits)
 
 
 @contextlib.contextmanager
