@@ -60,6 +60,26 @@ def heavy_imports_once() -> None:
     import docx  # noqa: F401
     import weasyprint  # noqa: F401
 
+    warm_up_renderers()
+
+
+def warm_up_renderers() -> None:
+    """What each render worker of a run does once (build the render tools, load the fonts,
+    draw a chart), done here for both languages so that the workers forked from this process
+    inherit it instead of each doing it again: what they render is unchanged."""
+    from checker.chart import draw_trend
+    from checker.context import TrendPoint
+    from checker.i18n import load_translator
+    from checker.paths import DEFAULT_RULEBOOK
+    from checker.render import warm_up
+    from checker.rulebook import load_rulebooks
+
+    rulebook = load_rulebooks((DEFAULT_RULEBOOK,))
+    for lang in ("vi", "en"):
+        warm_up(lang)
+        trend = [TrendPoint("2026-2027/HK1", c.id, 1, 2) for c in rulebook.criteria]
+        draw_trend(trend, rulebook, load_translator(lang), ("svg", "png"))
+
 
 def school(**changes: str) -> dict[str, str]:
     """A good school's row with some values changed (keys as in COLUMNS)."""

@@ -37,18 +37,31 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     assert "checker " in result.output
 
 
-def test_a_small_run_completes_with_exit_0_and_reconciles_rows(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, Path]:
+    """`checker run` on three schools, the last one far from every target; returns the
+    finished command and the folder it ran in."""
+    folder = tmp_path_factory.mktemp("small")
     rows = [
         school(),
         school(school_id="08304008", school_name="Trường Tiểu học Châu Hòa", level="Tiểu học"),
+        school(
+            school_id="08304009", ioffice_share="10", website_url="chưa có", computers="hai mươi"
+        ),
     ]
-    source = write_csv(tmp_path / "schools.csv", rows)
-    result = check_table(source, tmp_path)
+    return check_table(write_csv(folder / "schools.csv", rows), folder), folder
+
+
+def test_a_small_run_completes_with_exit_0_and_reconciles_rows(
+    small_run: tuple[Outcome, Path],
+) -> None:
+    result, folder = small_run
     assert result.returncode == 0, result.stderr
-    assert "Đọc 2 dòng: 2 phiếu đánh giá + 0 dòng bị loại." in result.stdout
-    assert sorted(p.name for p in (tmp_path / "out" / "scorecards").iterdir()) == [
+    assert "Đọc 3 dòng: 3 phiếu đánh giá + 0 dòng bị loại." in result.stdout
+    assert sorted(p.name for p in (folder / "out" / "scorecards").iterdir()) == [
         "08304007.pdf",
         "08304008.pdf",
+        "08304009.pdf",
     ]
 
 
@@ -61,15 +74,12 @@ def test_english_output_with_lang_en(tmp_path: Path) -> None:
     assert "95%" in text
 
 
-def test_non_compliant_schools_still_exit_0(tmp_path: Path) -> None:
-    source = write_csv(
-        tmp_path / "s.csv",
-        [school(ioffice_share="10", website_url="chưa có", computers="hai mươi")],
-    )
-    result = check_table(source, tmp_path)
+def test_non_compliant_schools_still_exit_0(small_run: tuple[Outcome, Path]) -> None:
+    result, folder = small_run
     assert result.returncode == 0, result.stderr
-    with (tmp_path / "out" / "results.csv").open(encoding="utf-8-sig") as handle:
-        statuses = {r["criterion"]: r["status"] for r in csv.DictReader(handle)}
+    with (folder / "out" / "results.csv").open(encoding="utf-8-sig") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["school_id"] == "08304009"]
+    statuses = {r["criterion"]: r["status"] for r in rows}
     assert statuses["ioffice"] == "not_met"
     assert statuses["website"] == "not_met"
     assert statuses["computer_lab"] == "missing"

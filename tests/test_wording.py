@@ -137,11 +137,29 @@ def test_blank_and_invalid_are_two_reasons_and_two_words(tmp_path: Path) -> None
     assert words == {"B1": "Chưa nhập số liệu", "I1": "Số liệu không hợp lệ"}
 
 
-def test_results_csv_keeps_missing_and_adds_the_reason(tmp_path: Path) -> None:
-    rows = [school(school_id="B1", ioffice_share=""), school(school_id="I1", computers="hai mươi")]
-    done = check_table(write_csv(tmp_path / "t.csv", rows), tmp_path, "--quiet")
+BLANK_AND_INVALID = [
+    school(school_id="B1", ioffice_share=""),
+    school(school_id="I1", computers="hai mươi"),
+]
+SHARES = [  # iOffice shares typed as fractions (F1, F2), with a % sign, and zero
+    school(school_id="F1", ioffice_share="0.85"),
+    school(school_id="F2", ioffice_share="0,5"),
+    school(school_id="P1", ioffice_share="85%"),
+    school(school_id="Z1", ioffice_share="0"),
+]
+
+
+@pytest.fixture(scope="module")
+def wording_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `checker run` on the schools of the tests below; returns its output folder."""
+    folder = tmp_path_factory.mktemp("wording")
+    done = check_table(write_csv(folder / "t.csv", BLANK_AND_INVALID + SHARES), folder, "--quiet")
     assert done.returncode == 0, done.stderr
-    with (tmp_path / "out" / "results.csv").open(encoding="utf-8-sig") as handle:
+    return folder / "out"
+
+
+def test_results_csv_keeps_missing_and_adds_the_reason(wording_run: Path) -> None:
+    with (wording_run / "results.csv").open(encoding="utf-8-sig") as handle:
         table = {(r["school_id"], r["criterion"]): r for r in csv.DictReader(handle)}
     assert (table["B1", "ioffice"]["status"], table["B1", "ioffice"]["reason"]) == (
         "missing",
@@ -152,7 +170,7 @@ def test_results_csv_keeps_missing_and_adds_the_reason(tmp_path: Path) -> None:
         "invalid",
     )
     assert table["I1", "website"]["reason"] == ""
-    card = pdf_text(tmp_path / "out" / "scorecards" / "I1.pdf")
+    card = pdf_text(wording_run / "scorecards" / "I1.pdf")
     assert "Số liệu không hợp lệ" in card
     assert "tính là chưa đạt trong kết quả chung" in " ".join(card.split())  # the legend
     assert "Dòng" not in card  # the school's card names the column, not the office's row
@@ -163,14 +181,10 @@ def test_results_csv_keeps_missing_and_adds_the_reason(tmp_path: Path) -> None:
 # --- Suspicious values ------------------------------------------------------------------------
 
 
-def test_a_share_typed_as_a_fraction_is_scored_as_typed_and_flagged(tmp_path: Path) -> None:
-    rows = [
-        school(school_id="F1", ioffice_share="0.85"),
-        school(school_id="F2", ioffice_share="0,5"),
-        school(school_id="P1", ioffice_share="85%"),
-        school(school_id="Z1", ioffice_share="0"),
-    ]
-    results = {r.school.school_id: r for r in results_of(write_csv(tmp_path / "t.csv", rows))}
+def test_a_share_typed_as_a_fraction_is_scored_as_typed_and_flagged(
+    tmp_path: Path, wording_run: Path
+) -> None:
+    results = {r.school.school_id: r for r in results_of(write_csv(tmp_path / "t.csv", SHARES))}
     flagged = {
         school_id
         for school_id, r in results.items()
@@ -179,9 +193,7 @@ def test_a_share_typed_as_a_fraction_is_scored_as_typed_and_flagged(tmp_path: Pa
     assert flagged == {"F1", "F2"}
     assert results["F1"].school.values["ioffice_share"] == Decimal("0.85")
     assert verdicts(results["F1"])["ioffice"] == ("not_met", None)
-    done = check_table(write_csv(tmp_path / "t.csv", rows), tmp_path, "--quiet")
-    assert done.returncode == 0, done.stderr
-    quality = (tmp_path / "out" / "data-quality.csv").read_text(encoding="utf-8-sig")
+    quality = (wording_run / "data-quality.csv").read_text(encoding="utf-8-sig")
     assert "0,85 — có phải 85%?" in quality
 
 
