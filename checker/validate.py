@@ -670,12 +670,16 @@ def table_ids(parts: Sequence[Checked]) -> dict[int, str | None]:
     return {row: school_id for part in parts for row, school_id in part.ids.items()}
 
 
+def row_cells(table: model.RawTable) -> dict[int, Mapping[str, str]]:
+    """Each row's cells as typed, by row number: the table's own mappings, not copies."""
+    return {row.row_number: row.cells for row in table.rows}
+
+
 def attach_cells(
-    table: model.RawTable, parts: Sequence[Checked]
+    cells: Mapping[int, Mapping[str, str]], parts: Sequence[Checked]
 ) -> tuple[tuple[model.School, ...], tuple[model.Rejected, ...]]:
-    """The parts' schools and rejected rows, in table order, each with its row's cells as typed:
-    the table's own mappings (they are never changed), not copies."""
-    cells = {row.row_number: row.cells for row in table.rows}
+    """The parts' schools and rejected rows, in table order, each given its row's `cells`
+    (row_cells: the table's own mappings, which are never changed)."""
     schools = tuple(
         dataclasses.replace(school, raw=cells[school.row_number])
         for part in parts
@@ -717,7 +721,8 @@ def validate_table(
         )
         # Each future let go once its part is taken: a part's schools are not kept to the end.
         checked = (futures.popleft().result() for _ in range(len(futures)))
-    parts = [handed_over(part, table, take) for part in checked]
+    cells = row_cells(table)  # once: each slice's schools and rows get their cells from it
+    parts = [handed_over(part, cells, take) for part in checked]
     ids_by_row = table_ids(parts)
     if executor is None:
         repeated = repeated_ids(ids_by_row, rulebook)
@@ -726,18 +731,20 @@ def validate_table(
     ids = {row: school_id or "" for row, school_id in ids_by_row.items()}
     failures = [*repeated, *(failure for part in parts for failure in part.file_level)]
     check_file_level(failures, ids, table.path)
-    schools, rejected = attach_cells(table, parts)
+    schools, rejected = attach_cells(cells, parts)
     problems = tuple(problem for part in parts for problem in part.problems)
     return model.Intake(table, schools, rejected, problems)
 
 
 def handed_over(
-    part: Checked, table: model.RawTable, take: Callable[[tuple[model.School, ...]], None] | None
+    part: Checked,
+    cells: Mapping[int, Mapping[str, str]],
+    take: Callable[[tuple[model.School, ...]], None] | None,
 ) -> Checked:
     """The part as validate_table keeps it: whole, or, with `take`, without its schools, which
     are handed to `take` with their cells."""
     if take is None:
         return part
-    schools, _ = attach_cells(table, [part])
+    schools, _ = attach_cells(cells, [part])
     take(schools)
     return dataclasses.replace(part, schools=())
