@@ -874,30 +874,23 @@ def office_option(command: Decorated) -> Decorated:
 def rulebook_columns(rules_paths: tuple[Path, ...], lang: str) -> Any:
     """The table's columns: those the rulebook(s) declare (`--rules`, else the working folder's
     or the shipped local plan); exit 2 with one sentence when a rulebook cannot be used."""
-    from checker.model import InputError
     from checker.rulebook import load_rulebooks
     from checker.workdir import run_settings as settings_in
 
-    try:
-        return load_rulebooks(settings_in(Path.cwd(), rules_paths, None).rules_paths).columns
-    except InputError as error:
-        fail(error_text(error, lang))
+    settings = settings_in(Path.cwd(), rules_paths, None)
+    return usable(lang, load_rulebooks, settings.rules_paths).columns
 
 
 def load_roster_or_fail(roster_file: Path | None, office_path: Path | None, lang: str) -> Any:
     """The roster `--roster` or the office settings name, checked; exit 2 with one sentence
     when there is none or it cannot be used."""
-    from checker.model import InputError
     from checker.office import read_office
     from checker.roster import load_roster, roster_path
     from checker.workdir import run_settings as settings_in
 
     office = settings_in(Path.cwd(), (), office_path).office_path
-    try:
-        read_office(office, lang)
-        return load_roster(roster_path(roster_file, office))
-    except InputError as error:
-        fail(error_text(error, lang))
+    usable(lang, read_office, office, lang)
+    return usable(lang, lambda: load_roster(roster_path(roster_file, office)))
 
 
 def progress_bar(quiet: bool) -> Any:
