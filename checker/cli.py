@@ -28,7 +28,8 @@ from checker.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from checker.safe_text import terminal_text
 
 if TYPE_CHECKING:
-    from checker.inputs import Handover, Inputs
+    from checker.inputs import Handover, Inputs, IntakeOptions, LoadedSettings
+    from checker.limits import Limits
 
 EXIT_UNUSABLE_INPUT = 2
 EXIT_STORE_FAILED = 1
@@ -116,29 +117,24 @@ def usable(lang: str, check: Callable[..., Checked], *args: Any) -> Checked:
 
 
 def checked_inputs(
-    input_path: Path,
-    rules_paths: tuple[Path, ...],
-    office_path: Path,
-    lang: str,
-    intake: Any = None,
+    input_path: Path, settings: LoadedSettings, lang: str, intake: IntakeOptions
 ) -> Inputs:
-    """The run's files loaded and checked (`intake`: an inputs.IntakeOptions); exit 2 with one
-    sentence when one cannot be used."""
-    from checker.inputs import IntakeOptions, load_inputs
+    """The run's table read and checked with its loaded settings; exit 2 with one sentence
+    when it cannot be used."""
+    from checker.inputs import read_inputs
 
-    options = intake or IntakeOptions()
-    return usable(lang, load_inputs, input_path, rules_paths, office_path, lang, options)
+    return usable(lang, read_inputs, input_path, settings, intake)
 
 
 def checked_before_start(
-    input_path: Path, rules_paths: tuple[Path, ...], office_path: Path, lang: str, limits: Any
-) -> None:
-    """Exit 2 with one sentence when the rulebook, the office settings or the input file
-    cannot be used, as far as that is known before the table is read (a missing file, a
-    rulebook with a mistake): called before any process is started."""
+    input_path: Path, rules_paths: tuple[Path, ...], office_path: Path, lang: str, limits: Limits
+) -> LoadedSettings:
+    """The rulebook(s) and office settings, loaded; exit 2 with one sentence when they or the
+    input file cannot be used, as far as that is known before the table is read (a missing
+    file, a rulebook with a mistake): called before any process is started."""
     from checker.inputs import check_before_reading
 
-    usable(lang, check_before_reading, input_path, rules_paths, office_path, lang, limits)
+    return usable(lang, check_before_reading, input_path, rules_paths, office_path, lang, limits)
 
 
 @contextlib.contextmanager
@@ -514,7 +510,7 @@ def run(
     if scheduler and (workers or force_workers):
         raise click.UsageError("--workers is for rendering here; with --scheduler, drop it.")
     intake = IntakeOptions(limits, sheet, semester)
-    checked_before_start(
+    loaded = checked_before_start(
         input_path, settings.rules_paths, settings.office_path, lang, intake.limits
     )  # before any process
     if scheduler is None:
@@ -525,9 +521,7 @@ def run(
             # The table is read once the validator and the render workers are forked, so that
             # they never hold a copy of it (a province's is tens of MB), and handed over, so
             # that the run frees it once it is validated.
-            inputs = Handover(
-                checked_inputs(input_path, settings.rules_paths, settings.office_path, lang, intake)
-            )
+            inputs = Handover(checked_inputs(input_path, loaded, lang, intake))
             warm_up_processes(validator, executor, slots, scheduler is None, lang)
             report = run_with_progress(
                 input_path,

@@ -45,6 +45,35 @@ class Inputs:
     unit_id: str  # the issuing unit, under which the history records the run
 
 
+@dataclass(frozen=True)
+class LoadedSettings:
+    """The rulebook(s) and the office settings of a run, read and checked."""
+
+    rulebook: Rulebook
+    unit: Office
+
+
+def load_settings(rules_paths: tuple[Path, ...], office_path: Path, lang: str) -> LoadedSettings:
+    """Read and check the rulebook(s), then the office settings; raises model.InputError (one
+    sentence naming the file) when one cannot be used."""
+    return LoadedSettings(load_rulebooks(rules_paths), read_office(office_path, lang))
+
+
+def read_inputs(
+    input_path: Path, settings: LoadedSettings, intake: IntakeOptions = IntakeOptions()
+) -> Inputs:
+    """Read and check the input table with the run's loaded settings: its columns are the
+    rulebooks' fields. Raises model.InputError (one sentence naming the file) when it cannot be
+    used, and when the table's title names a semester other than `intake.semester`."""
+    table = load_table(input_path, settings.rulebook.columns, intake.limits, intake.sheet)
+    if intake.semester is not None:
+        check_title_semester(table.title_semester, intake.semester, input_path.name)
+    unit = settings.unit
+    return Inputs(
+        table=table, rulebook=settings.rulebook, office=unit.texts, unit=unit, unit_id=unit.unit_id
+    )
+
+
 def load_inputs(
     input_path: Path,
     rules_paths: tuple[Path, ...],
@@ -52,18 +81,9 @@ def load_inputs(
     lang: str,
     intake: IntakeOptions = IntakeOptions(),
 ) -> Inputs:
-    """Read and check the rulebook(s), the office settings and the input table, in that order;
-    raises model.InputError (one sentence naming the file) when one cannot be used, and when
-    the table's title names a semester other than `intake.semester`. The rulebooks' fields
-    are the table's columns."""
-    rulebook = load_rulebooks(rules_paths)
-    unit = read_office(office_path, lang)
-    table = load_table(input_path, rulebook.columns, intake.limits, intake.sheet)
-    if intake.semester is not None:
-        check_title_semester(table.title_semester, intake.semester, input_path.name)
-    return Inputs(
-        table=table, rulebook=rulebook, office=unit.texts, unit=unit, unit_id=unit.unit_id
-    )
+    """Read and check the rulebook(s), the office settings and the input table, in that order
+    (load_settings, then read_inputs)."""
+    return read_inputs(input_path, load_settings(rules_paths, office_path, lang), intake)
 
 
 def check_before_reading(
@@ -72,14 +92,15 @@ def check_before_reading(
     office_path: Path,
     lang: str,
     limits: Limits = DEFAULT_LIMITS,
-) -> None:
+) -> LoadedSettings:
     """What can be checked before the table is read, in load_inputs' order: the rulebook(s),
     the office settings, and the input being a readable regular file within the size limit;
     raises model.InputError (the same sentence load_inputs would give). `checker run` checks
-    this before it starts any process, and reads the table after they are started."""
-    load_rulebooks(rules_paths)
-    read_office(office_path, lang)
+    this before it starts any process, and reads the table (read_inputs, with the settings
+    returned) after they are started."""
+    settings = load_settings(rules_paths, office_path, lang)
     read_regular_file(input_path, limits.file_bytes())
+    return settings
 
 
 class Handover(Generic[T]):
