@@ -221,16 +221,10 @@ class LightResults:
         """Keep the light view of one school's result."""
         school = result.school
         level = self._texts.setdefault(school.level, school.level) if school.level else None
-        light = School(
-            row_number=school.row_number,
-            school_id=school.school_id,
-            name=school.name,
-            level=level,
-            commune="",
-            principal="",
-            values=self._nothing,
-            raw=self._nothing,
-            problems=school.problems,
+        # The school as it is but for what the summary never reads: a field added to School
+        # is kept unless it is dropped here too.
+        light = dataclasses.replace(
+            school, level=level, commune="", principal="", values=self._nothing, raw=self._nothing
         )
         verdicts = tuple(self._verdict(v) for v in result.verdicts)
         row = self._rows.setdefault(tuple(map(id, verdicts)), verdicts)
