@@ -64,14 +64,18 @@ def draw_trend(
     laid out once and saved in each (a run needs the SVG for the summary PDF and the PNG for
     summary.docx; laying it out is most of the cost). No dates or tool names in the files:
     the same figures give the same bytes."""
+    with chart_style():
+        figure = trend_figure(trend, rulebook, t)
+        return {name: saved(figure, name) for name in image_formats}
+
+
+def chart_style() -> Any:
+    """matplotlib's settings for the chart, as a context manager: both the figure's making and
+    its saving happen inside it."""
     load_plotting()
     import matplotlib
-    from matplotlib.figure import Figure
 
-    semesters = sorted({p.semester for p in trend})
-    shares = {(p.semester, p.criterion): share(p.met, p.applicable) for p in trend}
-    rates = {key: 100 * value for key, value in shares.items() if value is not None}
-    with matplotlib.rc_context(
+    return matplotlib.rc_context(
         {
             "svg.fonttype": "none",
             "svg.hashsalt": "checker",
@@ -81,25 +85,35 @@ def draw_trend(
             "font.family": "DejaVu Sans",
             "font.size": 7,
         }
-    ):
-        columns = 3
-        rows = max(1, -(-len(rulebook.criteria) // columns))
-        figure = Figure(figsize=(7.2, 1.9 * rows))
-        axes = figure.subplots(rows, columns, squeeze=False)
-        for index, criterion in enumerate(rulebook.criteria):
-            draw_panel(
-                axes[index // columns][index % columns],
-                criterion.id,
-                text_in(criterion.label, t.lang),
-                criterion.target,
-                semesters,
-                [short_semester(s, t) for s in semesters],
-                rates,
-            )
-        for index in range(len(rulebook.criteria), rows * columns):
-            axes[index // columns][index % columns].set_visible(False)
-        leave_margins(figure)
-        return {name: saved(figure, name) for name in image_formats}
+    )
+
+
+def trend_figure(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> Any:
+    """The chart as a matplotlib Figure, one panel per criterion, three to a row (made inside
+    chart_style)."""
+    from matplotlib.figure import Figure
+
+    semesters = sorted({p.semester for p in trend})
+    shares = {(p.semester, p.criterion): share(p.met, p.applicable) for p in trend}
+    rates = {key: 100 * value for key, value in shares.items() if value is not None}
+    columns = 3
+    rows = max(1, -(-len(rulebook.criteria) // columns))
+    figure = Figure(figsize=(7.2, 1.9 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for index, criterion in enumerate(rulebook.criteria):
+        draw_panel(
+            axes[index // columns][index % columns],
+            criterion.id,
+            text_in(criterion.label, t.lang),
+            criterion.target,
+            semesters,
+            [short_semester(s, t) for s in semesters],
+            rates,
+        )
+    for index in range(len(rulebook.criteria), rows * columns):
+        axes[index // columns][index % columns].set_visible(False)
+    leave_margins(figure)
+    return figure
 
 
 # The space around and between the panels, in inches: what matplotlib's tight_layout(pad=0.6)
