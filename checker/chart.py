@@ -8,6 +8,7 @@ no date metadata, a fixed hash salt for element ids.
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -146,6 +147,20 @@ def saved(figure: Any, image_format: str) -> bytes:
     return buffer.getvalue()
 
 
+# A semester's name ("Sem. 1 25-26", the longest: 0.55 in at 6 pt) as a share of a panel's
+# width (2.07 in), with a little room between two names.
+NAME_SHARE = 0.3
+
+
+def semester_axis(count: int) -> tuple[float, set[int]]:
+    """For a panel of `count` semesters (oldest first): the room left at each end, in
+    semesters (half a name fits there), and which semesters are named: all when their names fit
+    side by side, otherwise every k-th counting back from the latest, which is always named."""
+    pad = max(0.5, NAME_SHARE / 2 / (1 - NAME_SHARE) * (count - 1))
+    step = max(1, math.ceil(NAME_SHARE * (count - 1 + 2 * pad)))
+    return pad, {i for i in range(count) if (count - 1 - i) % step == 0}
+
+
 def draw_panel(
     axis: Any,
     criterion_id: str,
@@ -155,18 +170,23 @@ def draw_panel(
     tick_labels: list[str],
     rates: dict[tuple[str, str], float],
 ) -> None:
-    """One criterion's panel: its rate per semester, the target as a dashed line."""
+    """One criterion's panel: its rate per semester, the target as a dashed line. Every
+    semester is plotted; those semester_axis picks also get their name and value printed."""
     xs = [i for i, s in enumerate(semesters) if (s, criterion_id) in rates]
     ys = [rates[(semesters[i], criterion_id)] for i in xs]
     axis.plot(xs, ys, marker="o", color="#1f4e9a", linewidth=1.4, markersize=3.5)
+    pad, named = semester_axis(len(semesters))
     for x, y in zip(xs, ys, strict=True):
-        axis.annotate(
-            f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=6
-        )
+        if x in named:
+            axis.annotate(
+                f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 4), ha="center",
+                fontsize=6,
+            )  # fmt: skip
     axis.axhline(target, color="#b00000", linestyle="--", linewidth=1)
     axis.set_ylim(0, 110)
-    axis.set_xlim(-0.5, max(len(semesters) - 0.5, 0.5))
-    axis.set_xticks(range(len(semesters)), tick_labels, fontsize=6)
+    axis.set_xlim(-pad, max(len(semesters) - 1 + pad, 0.5))
+    shown = [text if i in named else "" for i, text in enumerate(tick_labels)]
+    axis.set_xticks(range(len(semesters)), shown, fontsize=6)
     axis.set_title(textwrap.fill(label, 34, max_lines=2, placeholder="…"), fontsize=7)
     axis.grid(axis="y", color="#dddddd", linewidth=0.5)
     axis.tick_params(axis="y", labelsize=6)
