@@ -152,12 +152,12 @@ def frozen_heap() -> Iterator[None]:
 
 def start_validator() -> ProcessPoolExecutor:
     """The process that validates the table (see warm_up_processes)."""
-    from checker.procs import worker_initializer
+    from checker.procs import die_with_parent
 
     validator = ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=worker_initializer,  # it dies with this process, even on kill -9
+        initializer=die_with_parent,  # it dies with this process, even on kill -9
         initargs=(os.getpid(),),
     )
     with frozen_heap():
@@ -170,12 +170,12 @@ def start_workers(workers: int) -> ProcessPoolExecutor:
     imported anywhere: each imports it in its warm-up. Importing it here first would share its
     pages among the workers, but cost this process a second and a half before the table is
     read, and a table that cannot be used must be refused at once (issue 14)."""
-    from checker.procs import worker_initializer
+    from checker.procs import die_with_parent
 
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=worker_initializer,  # they die with this process, even on kill -9
+        initializer=die_with_parent,  # they die with this process, even on kill -9
         initargs=(os.getpid(),),
     )
     with frozen_heap():

@@ -47,17 +47,9 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
-def worker_initializer(parent_pid: int, then: Callable[..., Any] | None = None, *args: Any) -> None:
-    """A pool `initializer`: tie the worker's life to the parent's, then run `then(*args)`
-    (see first_task)."""
-    die_with_parent(parent_pid)
-    if then is not None:
-        first_task(then, *args)
-
-
 def first_task(then: Callable[..., Any], *args: Any) -> None:
-    """Run a worker's start-up work, `then(*args)` (in its initializer, or as the first task
-    it is given).
+    """Run a worker's start-up work, `then(*args)`, as the first task it is given (its pool's
+    initializer is die_with_parent).
 
     A worker that cannot start (no space left for WeasyPrint's font files, no memory) ends
     quietly; the main process then reports the broken pool in one sentence, in the user's
