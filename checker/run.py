@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -214,13 +215,12 @@ class LightResults:
         self._verdicts: dict[tuple[Any, ...], Verdict] = {}
         self._rows: dict[tuple[int, ...], tuple[Verdict, ...]] = {}
         self._groups: dict[tuple[GroupResult, ...], tuple[GroupResult, ...]] = {}
-        self._texts: dict[str, str] = {}
         self._nothing: dict[str, Any] = {}  # every view's values and cells (never written to)
 
     def add(self, result: SchoolResult) -> None:
         """Keep the light view of one school's result."""
         school = result.school
-        level = self._texts.setdefault(school.level, school.level) if school.level else None
+        level = sys.intern(school.level) if school.level else None  # one object per level
         # The school as it is but for what the summary never reads: a field added to School
         # is kept unless it is dropped here too.
         light = dataclasses.replace(
