@@ -178,15 +178,19 @@ def draw_panel(
     pad, named = semester_axis(len(semesters))
     for x, y in zip(xs, ys, strict=True):
         if x in named:
+            # On a white ground: a rate at the target would be struck through by its line.
             axis.annotate(
                 f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 4), ha="center",
-                fontsize=6,
+                fontsize=6, bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                                  "edgecolor": "none"},
             )  # fmt: skip
     axis.axhline(target, color="#b00000", linestyle="--", linewidth=1)
     axis.set_ylim(0, 110)
     axis.set_xlim(-pad, max(len(semesters) - 1 + pad, 0.5))
     shown = [text if i in named else "" for i, text in enumerate(tick_labels)]
     axis.set_xticks(range(len(semesters)), shown, fontsize=6)
-    axis.set_title(textwrap.fill(label, 34, max_lines=2, placeholder="…"), fontsize=7)
+    # Never broken at a hyphen: "VNPT-iOffice" is one name.
+    title = textwrap.fill(label, 34, max_lines=2, placeholder="…", break_on_hyphens=False)
+    axis.set_title(title, fontsize=7)
     axis.grid(axis="y", color="#dddddd", linewidth=0.5)
     axis.tick_params(axis="y", labelsize=6)
