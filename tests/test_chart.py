@@ -73,5 +73,7 @@ def test_every_text_is_inside_the_chart_and_clear_of_the_others(
         (a, b) for (_, a, box_a), (_, b, box_b) in combinations(texts, 2) if box_a.overlaps(box_b)
     ]
     assert clashes == []
+    broken = [text for _, text, _ in texts if any(s.endswith("-") for s in text.splitlines()[:-1])]
+    assert broken == []  # no name split at its hyphen ("VNPT-" / "iOffice")
     named = {text for _, text, _ in texts}
     assert short_semester(semesters(count)[-1], load_translator(lang)) in named  # the latest
