@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from checker.context import TrendPoint, text_in
+from checker.document import TEXT_WIDTH_MM
 from checker.i18n import N_, Translator
 from checker.model import Rulebook, share
 
@@ -35,19 +36,11 @@ def load_plotting() -> None:
     import matplotlib.figure  # the import is the point
 
 
-def trend_svg(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> str:
-    """Small multiples, one panel per criterion: rate (%) per semester and the target line."""
-    return svg_inline(draw_trend(trend, rulebook, t, ("svg",))["svg"])
-
-
-def svg_inline(svg: bytes) -> str:
-    """An SVG file as markup to put inside HTML: without its XML prolog and doctype."""
-    text = svg.decode("utf-8")
-    return text[text.index("<svg") :]
-
-
-# A PNG for Word (summary.docx): sharp when printed at the text's width (165 mm).
-PNG_DPI = 200
+# Drawn at the width of the printed page's text (165 mm), so that the PDF and Word print it at
+# its own size: its 6 and 7 pt texts are never scaled down, and it stays inside the margins.
+FIGURE_WIDTH_IN = TEXT_WIDTH_MM / 25.4
+COLUMNS = 3  # panels to a row
+PNG_DPI = 200  # the PNG for Word (summary.docx): sharp when printed
 
 
 def trend_png(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator) -> bytes:
@@ -97,13 +90,12 @@ def trend_figure(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator)
     semesters = sorted({p.semester for p in trend})
     shares = {(p.semester, p.criterion): share(p.met, p.applicable) for p in trend}
     rates = {key: 100 * value for key, value in shares.items() if value is not None}
-    columns = 3
-    rows = max(1, -(-len(rulebook.criteria) // columns))
-    figure = Figure(figsize=(7.2, 1.9 * rows))
-    axes = figure.subplots(rows, columns, squeeze=False)
+    rows = max(1, -(-len(rulebook.criteria) // COLUMNS))
+    figure = Figure(figsize=(FIGURE_WIDTH_IN, 1.9 * rows))
+    axes = figure.subplots(rows, COLUMNS, squeeze=False)
     for index, criterion in enumerate(rulebook.criteria):
         draw_panel(
-            axes[index // columns][index % columns],
+            axes[index // COLUMNS][index % COLUMNS],
             criterion.id,
             text_in(criterion.label, t.lang),
             criterion.target,
@@ -111,8 +103,8 @@ def trend_figure(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator)
             [short_semester(s, t) for s in semesters],
             rates,
         )
-    for index in range(len(rulebook.criteria), rows * columns):
-        axes[index // columns][index % columns].set_visible(False)
+    for index in range(len(rulebook.criteria), rows * COLUMNS):
+        axes[index // COLUMNS][index % COLUMNS].set_visible(False)
     leave_margins(figure)
     return figure
 
@@ -147,9 +139,14 @@ def saved(figure: Any, image_format: str) -> bytes:
     return buffer.getvalue()
 
 
-# A semester's name ("Sem. 1 25-26", the longest: 0.55 in at 6 pt) as a share of a panel's
-# width (2.07 in), with a little room between two names.
-NAME_SHARE = 0.3
+PANEL_WIDTH_IN = (FIGURE_WIDTH_IN - MARGINS_IN["left"] - MARGINS_IN["right"]) / (
+    COLUMNS + (COLUMNS - 1) * PANEL_GAPS["wspace"]
+)
+# A semester's name ("Sem. 1 25-26", the longest: 0.55 in at 6 pt) with a little room between
+# two names, as a share of a panel's width.
+NAME_SHARE = 0.6 / PANEL_WIDTH_IN
+# A panel's title is wrapped at this many characters (7 pt DejaVu Sans: about 0.061 in each).
+TITLE_CHARS = round(PANEL_WIDTH_IN / 0.061)
 
 
 def semester_axis(count: int) -> tuple[float, set[int]]:
@@ -190,7 +187,7 @@ def draw_panel(
     shown = [text if i in named else "" for i, text in enumerate(tick_labels)]
     axis.set_xticks(range(len(semesters)), shown, fontsize=6)
     # Never broken at a hyphen: "VNPT-iOffice" is one name.
-    title = textwrap.fill(label, 34, max_lines=2, placeholder="…", break_on_hyphens=False)
+    title = textwrap.fill(label, TITLE_CHARS, max_lines=2, placeholder="…", break_on_hyphens=False)
     axis.set_title(title, fontsize=7)
     axis.grid(axis="y", color="#dddddd", linewidth=0.5)
     axis.tick_params(axis="y", labelsize=6)

@@ -20,6 +20,14 @@ from checker.office import document_symbol
 # it out.
 SIGNATURE_ANCHOR = "signature-space"
 
+# A4 portrait and the margins chosen within the decree's ranges (top and bottom 20–25 mm, left
+# 30–35 mm, right 15–20 mm), in mm: summary.docx is laid out with them, the trend chart is drawn
+# at the text's width, and templates/print.css's @page states the same (test_document_form
+# measures the printed pages against them).
+PAGE_MM = {"width": 210, "height": 297}
+MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
+TEXT_WIDTH_MM = PAGE_MM["width"] - MARGINS_MM["left"] - MARGINS_MM["right"]
+
 
 def decree_date(day: dt.date, t: Translator) -> str:
     """'ngày 05 tháng 01 năm 2027', 'ngày 29 tháng 11 năm 2026': the decree writes a day below

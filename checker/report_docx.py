@@ -31,6 +31,7 @@ from docx.text.paragraph import Paragraph
 from checker import document
 from checker.context import GRID_LIMIT, semester_text, status_word, text_in
 from checker.context import report_subject as context_report_subject
+from checker.document import MARGINS_MM, PAGE_MM, TEXT_WIDTH_MM
 from checker.i18n import N_, Translator
 from checker.office import Office, document_symbol
 from checker.report import (
@@ -46,10 +47,9 @@ from checker.safe_text import plain_text
 FONT = "Times New Roman"  # the decree's font; Word substitutes a metric twin where it lacks it
 BODY_PT = 13
 TABLE_PT = 11
-# A4 and the decree's margins (top and bottom 20–25 mm, left 30–35 mm, right 15–20 mm).
-PAGE = {"width": Mm(210), "height": Mm(297)}
-MARGINS = {"top": Mm(20), "bottom": Mm(20), "left": Mm(30), "right": Mm(15)}
-TEXT_WIDTH = Mm(210 - 30 - 15)
+PAGE = {side: Mm(mm) for side, mm in PAGE_MM.items()}
+MARGINS = {side: Mm(mm) for side, mm in MARGINS_MM.items()}
+TEXT_WIDTH = Mm(TEXT_WIDTH_MM)
 LEFT_HEAD = Mm(68)  # the letterhead's agency column; the rest is the Quốc hiệu's
 SYMBOLS = {"met": "✓", "not_met": "✗", "missing": "?", "not_applicable": "–"}
 

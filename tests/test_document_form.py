@@ -128,11 +128,13 @@ def test_every_page_keeps_the_decree_margins(runs: dict[str, Path], unit: str) -
     for pdf in documents(runs[unit]):
         for number, words in enumerate(pages_words(pdf), start=1):
             assert words, f"{pdf.name} page {number} is empty"
-            left = min(w[1] for w in words)
-            portrait = max(w[3] for w in words) < 210 * MM
-            # Left 30 mm (25 mm on the landscape annex), right 15 mm; 20 mm top and bottom
-            # (the page number sits in the top margin).
+            left, right = min(w[1] for w in words), max(w[3] for w in words)
+            portrait = right < 210 * MM
+            # Left 30 mm (25 mm on the landscape annex), right 15 mm (20 mm); 20 mm top and
+            # bottom (the page number sits in the top margin).
             assert left >= (30 if portrait else 25) * MM - 0.5, (pdf.name, number, left)
+            width = 210 if portrait else 297  # a justified line's last glyph may overhang by 1 pt
+            assert right <= (width - (15 if portrait else 20)) * MM + 1, (pdf.name, number, right)
             body = [w for w in words if not re.fullmatch(r"\d+", w[0]) or w[2] > 20 * MM]
             assert max(w[4] for w in body) <= (297 if portrait else 210) * MM - 20 * MM
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from shipped import COLUMNS
 from shipped import problem as shipped_problem
 
-from checker.chart import trend_svg
+from checker.chart import draw_trend
 from checker.cli import capped_workers, default_workers
 from checker.context import TrendPoint
 from checker.history import CriterionRate, RunRecord, SchoolSemester, SemesterRates
@@ -237,8 +237,8 @@ def test_rulebook_values_at_the_edges_load(tmp_path: Path) -> None:
 def test_chart_prints_dollar_signs_literally(tmp_path: Path) -> None:
     rulebook = load_rulebook(rulebook_file(tmp_path, label="Phí $5 và $10"))
     trend = [TrendPoint("2026-2027/HK1", "ioffice", 3, 4)]
-    svg = trend_svg(trend, rulebook, load_translator("vi"))
-    assert "Phí $5 và $10" in svg
+    svg = draw_trend(trend, rulebook, load_translator("vi"), ("svg",))["svg"]
+    assert "Phí $5 và $10" in svg.decode()
 
 
 def test_one_zip_pinner_dates_entries_and_properties(tmp_path: Path) -> None:
