@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pytest
@@ -112,7 +116,7 @@ def run_checker(*args: str | Path, cwd: Path, env: Mapping[str, str] | None = No
     pipeline, its own worker processes forked from here), so the tests do not pay for a new
     interpreter and its imports on every run. An exception the command does not turn into a
     message and an exit code fails the test with its traceback. Tests of what only a separate
-    process shows (signals, kill -9, a second run beside the first) use `run_process`.
+    process shows (signals, kill -9, a second run beside the first) use `start_checker`.
     """
     from click.testing import CliRunner
 
@@ -130,23 +134,89 @@ def run_checker(*args: str | Path, cwd: Path, env: Mapping[str, str] | None = No
     return Finished(result.exit_code, result.stdout, result.stderr)
 
 
-Outcome = Finished | subprocess.CompletedProcess[str]  # a command run here, or in a process
+@dataclass(frozen=True)
+class Started:
+    """A `checker` command running in a process of its own (see start_checker)."""
+
+    process: BaseProcess
+    output: Path  # the folder of its stdout and stderr files
+
+    @property
+    def pid(self) -> int:
+        """The command's process id (the run's staging folder and lock name it)."""
+        assert self.process.pid is not None
+        return self.process.pid
+
+    def poll(self) -> int | None:
+        """Its exit code once it has ended (minus the signal's number if killed), else None."""
+        return self.process.exitcode
+
+    def wait(self, timeout: float = 300) -> Finished:
+        """Wait for it to end (killed after `timeout` seconds: a test failure)."""
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
+            raise AssertionError(f"checker still running after {timeout} s")
+        finished = Finished(
+            self.process.exitcode,
+            (self.output / "stdout").read_text(encoding="utf-8"),
+            (self.output / "stderr").read_text(encoding="utf-8"),
+        )
+        shutil.rmtree(self.output)
+        return finished
 
 
-def run_process(
-    *args: str | Path, cwd: Path, env: Mapping[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `python -m checker ARGS` in a process of its own, in `cwd`."""
-    environment = {**os.environ, **(env or {})}
-    environment.pop("CHECKER_DB", None)
-    return subprocess.run(
-        [sys.executable, "-m", "checker", *map(str, args)],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def start_checker(
+    *args: str | Path,
+    cwd: Path,
+    new_session: bool = False,
+    prepare: Callable[[], None] | None = None,
+) -> Started:
+    """Start `checker ARGS` in a process of its own, in `cwd`, for what only a separate process
+    shows: a signal or kill -9, a second run beside the first, a resource limit (`prepare` sets
+    it in the child, as Popen's preexec_fn). `new_session` puts it in a process group of its own
+    (os.killpg(started.pid, ...) reaches its workers too).
+
+    The process is forked from this one: it runs the real command line from the start, with
+    this process's imports already done (Great Expectations alone costs a new interpreter 4 s
+    of CPU), as the render workers of `run_checker`'s runs are. Starting the command from a new
+    interpreter (`python -m checker`, the installed script) is the wheel test's.
+    """
+    output = Path(tempfile.mkdtemp(prefix="checker-output-"))  # not in cwd: tests list it
+    process = multiprocessing.get_context("fork").Process(
+        target=_checker_in_child, args=([str(a) for a in args], cwd, output, new_session, prepare)
     )
+    process.start()
+    return Started(process, output)
+
+
+def _checker_in_child(
+    args: list[str],
+    cwd: Path,
+    output: Path,
+    new_session: bool,
+    prepare: Callable[[], None] | None,
+) -> None:
+    """In the forked child: a user's terminal session for `checker ARGS`, then the command."""
+    if new_session:
+        os.setsid()
+    os.chdir(cwd)
+    os.environ.pop("CHECKER_DB", None)
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        file = os.open(output / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(file, fd)
+        os.close(file)
+    # This process's streams are pytest's captures: the command writes to its own files.
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if prepare is not None:
+        prepare()
+    from checker.cli import cli
+
+    cli.main(args=args, prog_name="checker")  # exits, with the command's exit code
 
 
 def pdf_text(path: Path) -> str:

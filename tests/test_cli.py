@@ -6,8 +6,6 @@ import csv
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import (
     DATED_QUIET,
-    Outcome,
+    Finished,
     check_table,
     pdf_pages,
     pdf_text,
@@ -23,6 +21,7 @@ from conftest import (
     run_semester,
     sample_part,
     school,
+    start_checker,
     write_csv,
 )
 
@@ -38,7 +37,7 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, Path]:
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Finished, Path]:
     """`checker run` on three schools, the last one far from every target; returns the
     finished command and the folder it ran in."""
     folder = tmp_path_factory.mktemp("small")
@@ -53,7 +52,7 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, Path]:
 
 
 def test_a_small_run_completes_with_exit_0_and_reconciles_rows(
-    small_run: tuple[Outcome, Path],
+    small_run: tuple[Finished, Path],
 ) -> None:
     result, folder = small_run
     assert result.returncode == 0, result.stderr
@@ -74,7 +73,7 @@ def test_english_output_with_lang_en(tmp_path: Path) -> None:
     assert "95%" in text
 
 
-def test_non_compliant_schools_still_exit_0(small_run: tuple[Outcome, Path]) -> None:
+def test_non_compliant_schools_still_exit_0(small_run: tuple[Finished, Path]) -> None:
     result, folder = small_run
     assert result.returncode == 0, result.stderr
     with (folder / "out" / "results.csv").open(encoding="utf-8-sig") as handle:
@@ -85,7 +84,7 @@ def test_non_compliant_schools_still_exit_0(small_run: tuple[Outcome, Path]) -> 
     assert statuses["computer_lab"] == "missing"
 
 
-def unusable(tmp_path: Path, source: Path, *extra: str) -> Outcome:
+def unusable(tmp_path: Path, source: Path, *extra: str) -> Finished:
     """Run on an unusable input and check the common promises: exit 2, one line, nothing written."""
     out = tmp_path / "out"
     result = run_semester(source, "2026-2027/HK1", out, tmp_path / "h.db", *extra, cwd=tmp_path)
@@ -194,30 +193,20 @@ def test_interrupted_run_leaves_no_truncated_pdf_and_a_rerun_completes(tmp_path:
     source = sample_part("giong_trom_2026-2027_HK1.csv", tmp_path, every=2)  # 23 schools
     schools = len(source.read_text(encoding="utf-8").splitlines()) - 1
     out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "checker",
-        "run",
-        str(source),
-        "--semester",
-        "2026-2027/HK1",
-        "--out",
-        str(out),
-        "--db",
-        str(tmp_path / "h.db"),
+    arguments = (
+        "run", source, "--semester", "2026-2027/HK1", "--out", out, "--db", tmp_path / "h.db",
         "--quiet",
-    ]
-    process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True)
+    )  # fmt: skip
+    process = start_checker(*arguments, cwd=tmp_path, new_session=True)
     staged = out / f".checker-run-{process.pid}" / "scorecards"  # the run's own staging folder
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(staged.glob("*.pdf"))) < 3:
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # the whole run, workers included, mid-way
-    process.wait()
+    assert process.wait().returncode == -signal.SIGKILL
     assert 3 <= len(list(staged.glob("*.pdf"))) < schools
     assert not list(out.glob("scorecards/*.pdf")), "a run's outputs appear all at once"
-    rerun = run_checker(*command[3:], cwd=tmp_path)
+    rerun = run_checker(*arguments, cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr
     cards = list((out / "scorecards").glob("*.pdf"))
     assert len(cards) == schools

@@ -9,7 +9,6 @@ import io
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 import zipfile
@@ -23,6 +22,7 @@ from conftest import (
     run_checker,
     run_semester,
     school,
+    start_checker,
     write_csv,
 )
 
@@ -147,12 +147,11 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_do_not_outlive_a_killed_run(tmp_path: Path) -> None:
-    command = [
-        sys.executable, "-m", "checker", "run", str(SAMPLE / "giong_trom_2026-2027_HK1.xlsx"),
-        "--semester", "2026-2027/HK1", "--out", str(tmp_path / "out"),
-        "--db", str(tmp_path / "h.db"), "--workers", "2", "--quiet",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True)
+    process = start_checker(
+        "run", SAMPLE / "giong_trom_2026-2027_HK1.xlsx", "--semester", "2026-2027/HK1",
+        "--out", tmp_path / "out", "--db", tmp_path / "h.db", "--workers", "2", "--quiet",
+        cwd=tmp_path, new_session=True,
+    )  # fmt: skip
     workers: set[int] = set()
     try:
         deadline = time.monotonic() + 120
@@ -162,7 +161,7 @@ def test_workers_do_not_outlive_a_killed_run(tmp_path: Path) -> None:
         assert len(workers) >= 3, "the run did not start its workers"
         time.sleep(1)  # let the workers settle into their start-up
         os.kill(process.pid, signal.SIGKILL)  # the main process only
-        process.wait()
+        assert process.wait().returncode == -signal.SIGKILL
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and any(alive(p) for p in workers):
             time.sleep(0.2)

@@ -7,15 +7,21 @@ import hashlib
 import json
 import resource
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from conftest import Outcome, check_table, run_checker, sample_part, school, write_csv
+from conftest import (
+    Finished,
+    check_table,
+    run_checker,
+    sample_part,
+    school,
+    start_checker,
+    write_csv,
+)
 
 
-def refused(result: Outcome, says: str) -> None:
+def refused(result: Finished, says: str) -> None:
     """Exit 2 with one plain sentence saying `says`."""
     assert result.returncode == 2, result.stderr
     assert says in result.stderr
@@ -64,19 +70,14 @@ def test_two_runs_into_one_folder_both_finish_or_the_second_is_refused(tmp_path:
         "run", str(source), "--semester", "2026-2027/HK1", "--out", str(out),
         "--db", str(tmp_path / "h.db"), "--date", "2026-11-29", "--quiet", "--lang", "en",
     ]  # fmt: skip
-    command = [sys.executable, "-m", "checker", *arguments]
-    first = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-    try:
-        staging = out / f".checker-run-{first.pid}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and first.poll() is None and not staging.exists():
-            time.sleep(0.05)
-        second = run_checker(*arguments, cwd=tmp_path)  # here, while the first one runs
-        _, first_err = first.communicate(timeout=300)
-    finally:
-        if first.poll() is None:
-            first.kill()
-    assert first.returncode == 0, first_err
+    first = start_checker(*arguments, cwd=tmp_path)
+    staging = out / f".checker-run-{first.pid}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and first.poll() is None and not staging.exists():
+        time.sleep(0.05)
+    second = run_checker(*arguments, cwd=tmp_path)  # here, while the first one runs
+    first_done = first.wait()
+    assert first_done.returncode == 0, first_done.stderr
     if second.returncode != 0:  # it came while the first was running: refused, nothing broken
         refused(second, f"is in use by another checker run (process {first.pid})")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -111,15 +112,11 @@ def test_a_disk_failing_mid_run_is_one_sentence_and_keeps_the_previous_outputs(
     assert first.returncode == 0, first.stderr
     out = tmp_path / "out"
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    command = [
-        sys.executable, "-m", "checker", "run", str(source), "--semester", "2026-2027/HK1",
-        "--out", str(out), "--db", str(tmp_path / "h.db"), "--workers", "1", "--quiet",
-        "--lang", "en", "--date", "2026-11-30",
-    ]  # fmt: skip
-    second = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=300,
-        preexec_fn=small_file_limit,
-    )  # fmt: skip
+    second = start_checker(
+        "run", source, "--semester", "2026-2027/HK1", "--out", out, "--db", tmp_path / "h.db",
+        "--workers", "1", "--quiet", "--lang", "en", "--date", "2026-11-30",
+        cwd=tmp_path, prepare=small_file_limit,
+    ).wait()  # fmt: skip
     assert second.returncode == 1, second.stderr
     # Whichever write fails first: an output (File too large) or a worker's own start-up
     # (WeasyPrint writes the fonts it loads to temporary files).
