@@ -239,9 +239,12 @@ def test_wheel_installs_into_a_fresh_virtualenv_and_runs_the_sample(tmp_path: Pa
     bare.mkdir()
     part = sample_part("giong_trom_2026-2027_HK1.csv", bare)
     schools = len(part.read_text(encoding="utf-8").splitlines()) - 1
+    # One render worker: each worker of a new install compiles and imports WeasyPrint itself
+    # (2.5 s of CPU); several workers are the in-process runs' business.
     ran = checker_in(
-        bare, "run", part, "--semester", "2026-2027/HK1", "--out", "out", "--lang", "en"
-    )
+        bare, "run", part, "--semester", "2026-2027/HK1", "--out", "out", "--lang", "en",
+        "--workers", "1",
+    )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     assert "own settings" not in ran.stdout
     assert f"Read {schools} rows: {schools} scorecards written + 0 rows rejected." in ran.stdout
