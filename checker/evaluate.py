@@ -288,10 +288,7 @@ def district_rates(
     results: Iterable[model.SchoolResult], rulebook: model.Rulebook
 ) -> dict[str, tuple[int, int]]:
     """Criterion id -> (schools meeting it, schools it applies to: met + not_met + missing)."""
-    tally = DistrictTally(rulebook)
-    for result in results:
-        tally.add_rates(result)
-    return tally.rates
+    return DistrictTally.of(results, rulebook).rates
 
 
 def field_medians(
@@ -299,10 +296,7 @@ def field_medians(
 ) -> dict[str, float]:
     """Numeric field -> the median of its valid values over the schools a criterion comparing
     it applies to (printed beside the count of schools meeting the criterion)."""
-    tally = DistrictTally(rulebook)
-    for result in results:
-        tally.add_values(result.school)
-    return tally.medians()
+    return DistrictTally.of(results, rulebook).medians()
 
 
 class DistrictTally:
@@ -319,6 +313,14 @@ class DistrictTally:
         ]
         # Per field, each school's value once (8 bytes a value, not a float object).
         self._values: dict[str, array.array[float]] = {}
+
+    @classmethod
+    def of(cls, results: Iterable[model.SchoolResult], rulebook: model.Rulebook) -> DistrictTally:
+        """The tally of these results, counted in one pass."""
+        tally = cls(rulebook)
+        for result in results:
+            tally.add(result)
+        return tally
 
     def add(self, result: model.SchoolResult) -> None:
         """Count one school's result."""

@@ -192,9 +192,7 @@ def first_semester_cards(table_path: Path, semester: str, day: dt.date, lang: st
     table, rulebook, office = inputs.table, inputs.rulebook, inputs.office
     intake = validate_table(table, rulebook)
     results = evaluate(intake.schools, rulebook)
-    tally = DistrictTally(rulebook)
-    for result in results:
-        tally.add(result)
+    tally = DistrictTally.of(results, rulebook)
     run_id = run_id_of(table, rulebook, paths.DEFAULT_OFFICE, semester, lang, day)
     facts = RunFacts(semester, run_id, day, __version__, office)
     trend = current_trend([], semester, tally.rates)
