@@ -110,11 +110,11 @@ def trend_figure(trend: Sequence[TrendPoint], rulebook: Rulebook, t: Translator)
 
 
 # The space around and between the panels, in inches: what matplotlib's tight_layout(pad=0.6)
-# finds for these fonts, two-line titles and tick labels (measured on both rulebooks and both
-# languages; it varies by under 0.03 in). Fixed, because tight_layout draws the whole figure
-# once more to measure it: a third of the chart's cost, in every run.
+# finds for these fonts, two-line titles and tick labels at FIGURE_WIDTH_IN (measured on both
+# rulebooks and both languages; it varies by under 0.03 in). Fixed, because tight_layout draws
+# the whole figure once more to measure it: a third of the chart's cost, in every run.
 MARGINS_IN = {"left": 0.31, "right": 0.06, "bottom": 0.24, "top": 0.38}
-PANEL_GAPS = {"wspace": 0.15, "hspace": 0.42}  # fractions of a panel's width / height
+PANEL_GAPS = {"wspace": 0.17, "hspace": 0.42}  # fractions of a panel's width / height
 
 
 def leave_margins(figure: Any) -> None:

@@ -31,7 +31,6 @@ from docx.text.paragraph import Paragraph
 from checker import document
 from checker.context import GRID_LIMIT, semester_text, status_word, text_in
 from checker.context import report_subject as context_report_subject
-from checker.document import MARGINS_MM, PAGE_MM, TEXT_WIDTH_MM
 from checker.i18n import N_, Translator
 from checker.office import Office, document_symbol
 from checker.report import (
@@ -47,9 +46,9 @@ from checker.safe_text import plain_text
 FONT = "Times New Roman"  # the decree's font; Word substitutes a metric twin where it lacks it
 BODY_PT = 13
 TABLE_PT = 11
-PAGE = {side: Mm(mm) for side, mm in PAGE_MM.items()}
-MARGINS = {side: Mm(mm) for side, mm in MARGINS_MM.items()}
-TEXT_WIDTH = Mm(TEXT_WIDTH_MM)
+PAGE = {side: Mm(mm) for side, mm in document.PAGE_MM.items()}
+MARGINS = {side: Mm(mm) for side, mm in document.MARGINS_MM.items()}
+TEXT_WIDTH = Mm(document.TEXT_WIDTH_MM)
 LEFT_HEAD = Mm(68)  # the letterhead's agency column; the rest is the Quốc hiệu's
 SYMBOLS = {"met": "✓", "not_met": "✗", "missing": "?", "not_applicable": "–"}
 
