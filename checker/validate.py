@@ -680,17 +680,23 @@ def attach_cells(
 ) -> tuple[tuple[model.School, ...], tuple[model.Rejected, ...]]:
     """The parts' schools and rejected rows, in table order, each given its row's `cells`
     (row_cells: the table's own mappings, which are never changed)."""
-    schools = tuple(
-        dataclasses.replace(school, raw=cells[school.row_number])
-        for part in parts
-        for school in part.schools
-    )
     rejected = tuple(
         dataclasses.replace(row, cells=cells[row.row_number])
         for part in parts
         for row in part.rejected
     )
-    return schools, rejected
+    return schools_with_cells(cells, parts), rejected
+
+
+def schools_with_cells(
+    cells: Mapping[int, Mapping[str, str]], parts: Sequence[Checked]
+) -> tuple[model.School, ...]:
+    """The parts' schools, in table order, each given its row's `cells`."""
+    return tuple(
+        dataclasses.replace(school, raw=cells[school.row_number])
+        for part in parts
+        for school in part.schools
+    )
 
 
 def validate_table(
@@ -745,6 +751,5 @@ def handed_over(
     are handed to `take` with their cells."""
     if take is None:
         return part
-    schools, _ = attach_cells(cells, [part])
-    take(schools)
+    take(schools_with_cells(cells, [part]))
     return dataclasses.replace(part, schools=())
