@@ -1326,10 +1326,7 @@ def send(
                 t.gettext("Password of the mail account"), hide_input=True, err=True
             ),
         )
-    try:
-        session = connect(settings, password)
-    except InputError as error:
-        fail(error_text(error, lang))
+    session = usable(lang, connect, settings, password)
     failed = 0
     try:
         for outcome in send_all(prepared, settings.sender, session, log):

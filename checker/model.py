@@ -7,11 +7,11 @@ Nothing here does I/O; every stage is a function of these values.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 # A typed cell value after validation: a number (a count is an int, a share an exact Decimal, so
 # that 89.9999999999999999 stays below 90), a yes/no, a text, or None (blank or invalid).
@@ -344,3 +344,12 @@ class SchoolResult:
     def score(self) -> float | None:
         """met / applicable, or None when nothing applies (e.g. unknown level)."""
         return share(self.met, self.applicable)
+
+
+class Results(Protocol):
+    """A run's results, read through as often as needed, in their order, and counted: a list,
+    or the run's results on disk (spill.ResultFile)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[SchoolResult]: ...

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from checker.context import column_label, level_word, status_word, text_in, value_text
 from checker.i18n import N_, Translator
-from checker.model import Rulebook, SchoolResult, Verdict
+from checker.model import Results, Rulebook, SchoolResult, Verdict
 from checker.safe_text import plain_text
 
 SHEET = N_("Results")
@@ -52,9 +51,7 @@ def value_cell(verdict: Verdict, raw: dict[str, str], rulebook: Rulebook, t: Tra
     )
 
 
-def results_xlsx(
-    results: Collection[SchoolResult], rulebook: Rulebook, t: Translator, day: dt.date
-) -> bytes:
+def results_xlsx(results: Results, rulebook: Rulebook, t: Translator, day: dt.date) -> bytes:
     """results.xlsx as bytes. Written with openpyxl's write-only mode, a row at a time: a
     province's 20,000 schools never sit in memory as cell objects (issue 13)."""
     from checker.outfiles import pinned_zip

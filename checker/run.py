@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +55,7 @@ from checker.model import (
     Intake,
     RawTable,
     Rejected,
+    Results,
     Rulebook,
     School,
     SchoolResult,
@@ -502,7 +503,7 @@ def write_run(
 
 def write_tables(
     staging: Staging,
-    results: Collection[SchoolResult],
+    results: Results,
     rulebook: Rulebook,
     intake: Intake,
     run_id: str,

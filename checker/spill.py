@@ -51,9 +51,6 @@ class ResultFile:
         for offset, length in list(self._batches):
             yield from pickle.loads(os.pread(descriptor, length, offset))
 
-    def __contains__(self, item: object) -> bool:
-        return any(result == item for result in self)
-
     def close(self) -> None:
         """Delete the file."""
         self._file.close()

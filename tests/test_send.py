@@ -178,3 +178,20 @@ def test_wrong_smtp_settings_stop_before_anything_is_sent(
     assert result.exit_code == 2
     assert "starttls" in result.output and "Traceback" not in result.output
     assert server[0].received == []
+
+
+def test_an_unreachable_mail_server_is_one_sentence_and_nothing_is_sent(
+    office: Path, server: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = free_port()  # bound and released: nothing listens there
+    settings = (office / "office.toml").read_text(encoding="utf-8")
+    (office / "office.toml").write_text(settings.replace(f"port = {server[1]}", f"port = {closed}"))
+
+    result = send(office, "--yes", "--lang", "en", monkeypatch=monkeypatch)
+
+    assert result.exit_code == 2
+    (sentence,) = result.output.strip().splitlines()[-1:]
+    assert sentence.startswith(f"Error: The mail server 127.0.0.1:{closed} cannot be used: ")
+    assert "Traceback" not in result.output
+    assert server[0].received == []
+    assert "Sent" not in result.output
