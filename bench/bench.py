@@ -65,6 +65,11 @@ ERROR_PATH_RUNS = 5  # `checker run` on a missing file, timed this many times
 ERROR_PATH_CPU_LIMIT_S = 1.0  # an unusable input is refused within a second of its own work
 
 SAMPLE_INTERVAL_S = 0.05
+# The machine's own parallel speed: a pure-Python loop (about a second) alone, then one on every
+# core at once, this many times in turn. A VM's cores may share the host's: 2 cores are then
+# worth less than twice one, and no renderer can reach the "perfectly spread" floor.
+SPIN_LOOPS = 10_000_000
+SPIN_ROUNDS = 3
 MB = 1024 * 1024
 
 
@@ -349,7 +354,9 @@ def format_markdown(report: Mapping[str, Any]) -> str:
         f"a warm-up render; the median single scorecard took "
         f"{number(naive.get('median_single_card_ms'))} ms).",
         "",
-        *one_core_lines(naive, report["machine"].get("cores") or 1),
+        *one_core_lines(
+            naive, report["machine"].get("cores") or 1, report["machine"].get("parallel_speed")
+        ),
         *shortcut_lines(naive),
         *marginal_table(report["marginal"], naive["median_ms_per_scorecard"]),
         "",
@@ -365,21 +372,30 @@ def format_markdown(report: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def one_core_lines(naive: Mapping[str, Any], cores: int) -> list[str]:
-    """The checker's renderer against the baseline on one core, and the floor that sets."""
+def one_core_lines(
+    naive: Mapping[str, Any], cores: int, parallel_speed: float | None = None
+) -> list[str]:
+    """The checker's renderer against the baseline on one core, and the floor that sets;
+    with the machine's `parallel_speed` (see `parallel_speed`), the floor on this machine."""
     batched = naive.get("batched_ms_per_scorecard")
     if batched is None:
         return []
     naive_ms = naive["median_ms_per_scorecard"]
     floor = best_possible_ratio(naive, cores)
-    return [
+    text = (
         f"Checker's renderer on one core, same cards, same process (`render_chunk`, chunks of "
         f"24): **{number(batched)} ms per scorecard**, {number(naive_ms / batched, 2)} times "
         f"faster than naive. Spread perfectly over {cores} cores with nothing else running, a "
         f"further scorecard could not cost less than {number(batched / cores)} ms: a ratio of "
-        f"**{number(floor, 3)}** at best.",
-        "",
-    ]
+        f"**{number(floor, 3)}** at best."
+    )
+    if parallel_speed and floor is not None:
+        text += (
+            f" On this machine a process runs at {number(parallel_speed, 2)} of its speed alone "
+            f"while all {cores} cores are busy: {number(batched / cores / parallel_speed)} ms, a "
+            f"ratio of **{number(floor / parallel_speed, 3)}** at best here."
+        )
+    return [text, ""]
 
 
 def shortcut_lines(naive: Mapping[str, Any]) -> list[str]:
@@ -468,10 +484,20 @@ def error_path_lines(error_path: Mapping[str, Any] | None) -> list[str]:
 def machine_lines(machine: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
     """Where and how the figures were measured."""
     harfbuzz = {True: "yes", False: "no (fontTools fallback)"}.get(machine["harfbuzz_subset"], "?")
+    speed = machine.get("parallel_speed")
     return [
         "Machine:",
         f"- {machine['cores']} cores, {machine['cpu']}; Python {machine['python']}; "
         f"WeasyPrint {machine['weasyprint']}; HarfBuzz subsetting: {harfbuzz}",
+        *(
+            [
+                f"- parallel speed: a process runs at {number(speed, 2)} of its speed alone "
+                f"while all {machine['cores']} cores run one (a pure-Python loop, median of "
+                f"{SPIN_ROUNDS} turns, measured before the runs)"
+            ]
+            if speed
+            else []
+        ),
         f"- 1-min load average before / after: {number(machine['load_before'], 2)} / "
         f"{number(machine['load_after'], 2)}",
         f"- measured {machine['date']}, checker {machine['checker_commit']}; "
@@ -834,8 +860,41 @@ def source_digest(root: Path = PROJECT_ROOT) -> str:
 
 
 def start_snapshot() -> dict[str, Any]:
-    """What is recorded before the first run: load, commit, sources' digest."""
-    return {"load": os.getloadavg()[0], "commit": git_commit(), "source": source_digest()}
+    """What is recorded before the first run: load, commit, sources' digest, and the machine's
+    parallel speed (after the load is read: the probe loads the machine itself)."""
+    load = os.getloadavg()[0]
+    return {
+        "load": load,
+        "commit": git_commit(),
+        "source": source_digest(),
+        "parallel_speed": parallel_speed(len(os.sched_getaffinity(0))),
+    }
+
+
+def spin_seconds(copies: int, loops: int = SPIN_LOOPS) -> list[float]:
+    """The wall seconds of a CPU-bound pure-Python loop in each of `copies` processes started
+    together (the timing is inside each process, so its start-up does not count)."""
+    code = (
+        "import time\nstart = time.perf_counter()\ntotal = 0\n"
+        f"for i in range({loops}):\n    total += i * i\nprint(time.perf_counter() - start)"
+    )
+    started = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(copies)
+    ]
+    return [float(process.communicate()[0]) for process in started]
+
+
+def parallel_speed(cores: int, rounds: int = SPIN_ROUNDS, loops: int = SPIN_LOOPS) -> float:
+    """How fast a process runs while every core runs one, as a share of its speed alone: the
+    median over `rounds` turns of (the loop alone) / (the mean of `cores` loops run together).
+    1.0 where each core is the machine's own; less where they share a host's (a VM), a
+    physical core (SMT) or a power budget."""
+    ratios = []
+    for _ in range(rounds):
+        (alone,) = spin_seconds(1, loops)
+        ratios.append(alone / statistics.mean(spin_seconds(cores, loops)))
+    return median(ratios)
 
 
 def machine_info(naive: Sequence[Mapping[str, Any]], start: Mapping[str, Any]) -> dict[str, Any]:
@@ -847,6 +906,7 @@ def machine_info(naive: Sequence[Mapping[str, Any]], start: Mapping[str, Any]) -
         "weasyprint": naive[0]["weasyprint"] if naive else "?",
         "harfbuzz_subset": naive[0]["harfbuzz_subset"] if naive else None,
         "load_before": start["load"],
+        "parallel_speed": start.get("parallel_speed"),
         "load_after": os.getloadavg()[0],
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "checker_commit": start["commit"],

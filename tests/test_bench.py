@@ -228,6 +228,32 @@ def test_one_core_cost_sets_the_best_possible_ratio() -> None:
     lines = "\n".join(bench.one_core_lines(naive, cores=2))
     assert "**60.0 ms per scorecard**, 2.50 times faster than naive" in lines
     assert "could not cost less than 30.0 ms: a ratio of **0.200** at best" in lines
+    assert "On this machine" not in lines  # its parallel speed not measured
+
+
+def test_the_machines_parallel_speed_sets_the_floor_on_this_machine() -> None:
+    # 60 ms per card on one core against 150 ms naive, on 2 cores each at 0.8 of its speed
+    # alone when both are busy: 60 / 2 / 0.8 = 37.5 ms, a ratio of 0.25 at best.
+    naive = bench.summarise_naive(
+        [{"cards": 45, "mean_ms": 150.0, "median_ms": 140.0, "batched_ms": 60.0}]
+    )
+    lines = "\n".join(bench.one_core_lines(naive, cores=2, parallel_speed=0.8))
+    assert "a ratio of **0.200** at best." in lines
+    assert "runs at 0.80 of its speed alone while all 2 cores are busy: 37.5 ms" in lines
+    assert "a ratio of **0.250** at best here." in lines
+    report = sample_report()
+    report["machine"]["parallel_speed"] = 0.8
+    assert "- parallel speed: a process runs at 0.80 of its speed alone" in (
+        bench.format_markdown(report)
+    )
+    assert "parallel speed" not in bench.format_markdown(sample_report())
+
+
+def test_the_parallel_speed_probe_times_each_process_it_starts() -> None:
+    timed = bench.spin_seconds(2, loops=100_000)
+    assert len(timed) == 2 and all(0 < seconds < 30 for seconds in timed)
+    speed = bench.parallel_speed(2, rounds=1, loops=100_000)
+    assert 0 < speed < 3  # a share of a process's speed alone (noisy for so short a loop)
 
 
 def test_results_without_a_one_core_figure_leave_it_out() -> None:
