@@ -288,7 +288,10 @@ def district_rates(
     results: Iterable[model.SchoolResult], rulebook: model.Rulebook
 ) -> dict[str, tuple[int, int]]:
     """Criterion id -> (schools meeting it, schools it applies to: met + not_met + missing)."""
-    return DistrictTally.of(results, rulebook).rates
+    tally = DistrictTally(rulebook)
+    for result in results:  # the rates only: no field's values kept
+        tally.add_rates(result)
+    return tally.rates
 
 
 def field_medians(
@@ -296,7 +299,10 @@ def field_medians(
 ) -> dict[str, float]:
     """Numeric field -> the median of its valid values over the schools a criterion comparing
     it applies to (printed beside the count of schools meeting the criterion)."""
-    return DistrictTally.of(results, rulebook).medians()
+    tally = DistrictTally(rulebook)
+    for result in results:  # the values only: no verdict counted
+        tally.add_values(result.school)
+    return tally.medians()
 
 
 class DistrictTally:
@@ -316,7 +322,7 @@ class DistrictTally:
 
     @classmethod
     def of(cls, results: Iterable[model.SchoolResult], rulebook: model.Rulebook) -> DistrictTally:
-        """The tally of these results, counted in one pass."""
+        """The tally of these results (rates and values), counted in one pass."""
         tally = cls(rulebook)
         for result in results:
             tally.add(result)
