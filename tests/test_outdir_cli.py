@@ -71,12 +71,14 @@ def test_two_runs_into_one_folder_both_finish_or_the_second_is_refused(tmp_path:
         "--db", str(tmp_path / "h.db"), "--date", "2026-11-29", "--quiet", "--lang", "en",
     ]  # fmt: skip
     first = start_checker(*arguments, cwd=tmp_path)
-    staging = out / f".checker-run-{first.pid}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and first.poll() is None and not staging.exists():
-        time.sleep(0.05)
-    second = run_checker(*arguments, cwd=tmp_path)  # here, while the first one runs
-    first_done = first.wait()
+    try:
+        staging = out / f".checker-run-{first.pid}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and first.poll() is None and not staging.exists():
+            time.sleep(0.05)
+        second = run_checker(*arguments, cwd=tmp_path)  # here, while the first one runs
+    finally:  # even if the second run fails the test: the first ends, its output folder goes
+        first_done = first.wait()
     assert first_done.returncode == 0, first_done.stderr
     if second.returncode != 0:  # it came while the first was running: refused, nothing broken
         refused(second, f"is in use by another checker run (process {first.pid})")
