@@ -294,6 +294,26 @@ def check_table(source: Path, tmp_path: Path, *extra: str) -> Finished:
     return run_semester(source, "2026-2027/HK1", out, db, "--workers", "1", *extra, cwd=tmp_path)
 
 
+def run_tables(source: Path, rules: Sequence[Path] = ()) -> dict[str, str]:
+    """results.csv, and groups.csv with points groups, as `checker run SOURCE` (with `rules`,
+    the shipped rulebook by default) writes them, made here by the run's own stages without
+    rendering a page: for a whole district whose point is the figures, beside an end-to-end run
+    on part of it."""
+    from checker import paths
+    from checker.evaluate import evaluate
+    from checker.inputs import load_inputs
+    from checker.validate import validate_table
+    from checker.write import groups_csv_parts, results_csv_parts
+
+    rules_paths = tuple(rules) or (paths.DEFAULT_RULEBOOK,)
+    inputs = load_inputs(source, rules_paths, paths.DEFAULT_OFFICE, "vi")
+    results = evaluate(validate_table(inputs.table, inputs.rulebook).schools, inputs.rulebook)
+    tables = {"results.csv": results_csv_parts(results, inputs.rulebook)}
+    if inputs.rulebook.groups:
+        tables["groups.csv"] = groups_csv_parts(results)
+    return {name: b"".join(parts).decode("utf-8-sig") for name, parts in tables.items()}
+
+
 # --- history databases: SQLite, and PostgreSQL when a server is given -----------------------
 
 PG_URL_VAR = "CHECKER_TEST_PG_URL"  # e.g. postgresql+psycopg://checker@/postgres?host=/tmp/pg

@@ -124,11 +124,16 @@ def huge_cell_xlsx(path: Path, megabytes: int) -> Path:
     )
 
 
-def test_one_280_mb_cell_is_refused_as_an_oversized_part(tmp_path: Path) -> None:
-    path = huge_cell_xlsx(tmp_path / "cell.xlsx", 280)
-    assert path.stat().st_size < 1024 * 1024
+@pytest.fixture(scope="module")
+def cell_xlsx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One school whose name is 280 MB (made once: two tests load it, with two limits)."""
+    return huge_cell_xlsx(tmp_path_factory.mktemp("xlsx") / "cell.xlsx", 280)
 
-    outcome = load_bounded(path)
+
+def test_one_280_mb_cell_is_refused_as_an_oversized_part(cell_xlsx: Path) -> None:
+    assert cell_xlsx.stat().st_size < 1024 * 1024
+
+    outcome = load_bounded(cell_xlsx)
 
     assert outcome["msgid"] == MSG_OVER_MEMBER
     assert outcome["params"] == {
@@ -138,10 +143,8 @@ def test_one_280_mb_cell_is_refused_as_an_oversized_part(tmp_path: Path) -> None
     }
 
 
-def test_one_280_mb_cell_under_a_raised_part_limit_is_streamed_and_cut(tmp_path: Path) -> None:
-    path = huge_cell_xlsx(tmp_path / "cell.xlsx", 280)
-
-    outcome = load_bounded(path, "member-mb=400")
+def test_one_280_mb_cell_under_a_raised_part_limit_is_streamed_and_cut(cell_xlsx: Path) -> None:
+    outcome = load_bounded(cell_xlsx, "member-mb=400")
 
     assert outcome == {
         "rows": [{"row": 2, "id": "08304007", "name": "A" * 60 + "…", "cut": ["school_name"]}]
@@ -159,20 +162,23 @@ def huge_cell_ods(path: Path, megabytes: int) -> Path:
     return write_ods(path, {"T": [ods_row(HEADERS), ods_row(SCHOOL), second, *letters, end]})
 
 
-def test_ods_whose_content_unpacks_to_290_mb_is_refused(tmp_path: Path) -> None:
-    path = huge_cell_ods(tmp_path / "big.ods", 290)
-    assert path.stat().st_size < 1024 * 1024
+@pytest.fixture(scope="module")
+def big_ods(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An ODS whose content.xml unpacks to 290 MB (made once: two tests load it)."""
+    return huge_cell_ods(tmp_path_factory.mktemp("ods") / "big.ods", 290)
 
-    outcome = load_bounded(path)
+
+def test_ods_whose_content_unpacks_to_290_mb_is_refused(big_ods: Path) -> None:
+    assert big_ods.stat().st_size < 1024 * 1024
+
+    outcome = load_bounded(big_ods)
 
     assert outcome["msgid"] == MSG_OVER_MEMBER
     assert outcome["params"]["part"] == "content.xml"
 
 
-def test_ods_290_mb_cell_under_a_raised_part_limit_is_streamed_and_cut(tmp_path: Path) -> None:
-    path = huge_cell_ods(tmp_path / "big.ods", 290)
-
-    outcome = load_bounded(path, "member-mb=400")
+def test_ods_290_mb_cell_under_a_raised_part_limit_is_streamed_and_cut(big_ods: Path) -> None:
+    outcome = load_bounded(big_ods, "member-mb=400")
 
     assert outcome == {
         "rows": [

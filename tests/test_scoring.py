@@ -4,6 +4,7 @@ the national index (QĐ 4725) and two rulebooks in one run."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import SAMPLE, check_table, run_checker
+from conftest import SAMPLE, check_table, run_checker, run_tables, sample_part
 from shipped import RULEBOOK
 
 from checker import model, paths
@@ -301,28 +302,54 @@ def independent_points(path: Path) -> dict[tuple[str, str], tuple[Decimal, int]]
     return found
 
 
+INDEX_SAMPLE = SAMPLE / "giong_trom_2026-2027_HK1_qd4725.csv"
+BOTH_RULES = (paths.DEFAULT_RULEBOOK, paths.QD4725_RULEBOOK)
+
+
+@pytest.fixture(scope="module")
+def index_tables() -> dict[str, str]:
+    """results.csv and groups.csv of the whole sample district run with both rulebooks (made
+    by the run's stages, without its pages: see both_rulebooks for the run itself)."""
+    return run_tables(INDEX_SAMPLE, BOTH_RULES)
+
+
 @pytest.fixture(scope="module")
 def both_rulebooks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample district's table for both rulebooks, run with both; returns the out folder."""
+    """`checker run` with both rulebooks on every fourth school of the sample district (12, of
+    every level); returns the out folder."""
     folder = tmp_path_factory.mktemp("both")
-    source = SAMPLE / "giong_trom_2026-2027_HK1_qd4725.csv"
-    rules = ("--rules", paths.DEFAULT_RULEBOOK, "--rules", paths.QD4725_RULEBOOK)
-    result = check_table(source, folder, *map(str, rules))
+    source = sample_part(INDEX_SAMPLE.name, folder)
+    rules = [arg for path in BOTH_RULES for arg in ("--rules", str(path))]
+    result = check_table(source, folder, *rules)
     assert result.returncode == 0, result.stderr
     return folder / "out"
 
 
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
 def test_the_index_on_the_sample_agrees_with_an_independent_computation(
-    both_rulebooks: Path,
+    index_tables: dict[str, str],
 ) -> None:
-    expected = independent_points(SAMPLE / "giong_trom_2026-2027_HK1_qd4725.csv")
-    with (both_rulebooks / "groups.csv").open(encoding="utf-8-sig", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["level_reached"]]
+    expected = independent_points(INDEX_SAMPLE)
+    rows = [r for r in csv_rows(index_tables["groups.csv"]) if r["level_reached"]]
     got = {
         (r["school_id"], r["group"]): (Decimal(r["points"]), int(r["level_reached"])) for r in rows
     }
     assert got == expected
     assert len(got) == 2 * 30  # 30 primary and lower-secondary schools, two groups each
+
+
+def test_a_run_with_both_rulebooks_writes_what_its_stages_give(
+    both_rulebooks: Path, index_tables: dict[str, str]
+) -> None:
+    """The run's tables are the whole district's, school for school, for the schools it had."""
+    for name in ("results.csv", "groups.csv"):
+        written = csv_rows((both_rulebooks / name).read_text(encoding="utf-8-sig"))
+        ran = {r["school_id"] for r in written}
+        assert len(ran) == 12
+        assert written == [r for r in csv_rows(index_tables[name]) if r["school_id"] in ran]
 
 
 def test_one_run_with_both_rulebooks_keeps_the_local_plan_as_it_was(
@@ -331,19 +358,21 @@ def test_one_run_with_both_rulebooks_keeps_the_local_plan_as_it_was(
     """The local plan's results with both rulebooks are those of the shared sample run of
     the same semester with the plan alone."""
 
-    def plan_rows(folder: Path) -> list[tuple[str, ...]]:
+    def plan_rows(folder: Path, schools: set[str] | None = None) -> list[tuple[str, ...]]:
         with (folder / "results.csv").open(encoding="utf-8-sig", newline="") as handle:
             return [
                 (r["school_id"], r["criterion"], r["status"], r["value"], r["reason"])
                 for r in csv.DictReader(handle)
                 if not r["criterion"].startswith("qd_")
+                and (schools is None or r["school_id"] in schools)
             ]
 
-    assert plan_rows(both_rulebooks) == plan_rows(sample_run / "out-3")
+    with_index = plan_rows(both_rulebooks)
+    assert with_index == plan_rows(sample_run / "out-3", {row[0] for row in with_index})
     payload = json.loads((both_rulebooks / "results.json").read_text(encoding="utf-8"))
     by_id = {s["school_id"]: s for s in payload["schools"]}
     assert by_id["08304001"]["groups"]["teaching"]["level"] is None  # a preschool
-    assert set(by_id["08304030"]["groups"]) == {"teaching", "management"}
+    assert set(by_id["08304029"]["groups"]) == {"teaching", "management"}  # a primary school
 
 
 # ---------------------------------------------------------------------------------------------
