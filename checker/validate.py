@@ -389,9 +389,33 @@ def preload() -> None:
 def run_suite(frame: pd.DataFrame, suite_dict: Mapping[str, Any]) -> tuple[Failure, ...]:
     """Validate the frame with the GX suite; one Failure per failed expectation, suite order.
 
+    Two passes: every expectation for its outcome alone, then the failed ones again for the
+    rows that fail them. GX's complete result (the failing rows) costs an expectation about
+    twice its outcome alone, and on a commune's or a district's table most expectations pass.
+    Measured with the shipped rulebook on the synthetic district (CPU, median of 3): 12 schools
+    0.32 s against 0.42 s in one complete pass, 45 schools 0.35 against 0.50; from about 200
+    schools, where most columns hold a slip somewhere, the second pass costs more than it saves
+    (500: 0.52 against 0.49; 5,000: 1.7 against 1.5, beside minutes of rendering).
     GX is imported here, not at module top: the import costs seconds and the CLI overlaps it
     with reading the input.
     """
+    outcomes = validated(frame, suite_dict, {"result_format": "BOOLEAN_ONLY"})
+    failed = {int(item.expectation_config.meta["order"]) for item in outcomes if not item.success}
+    if not failed:
+        return ()
+    again = {
+        **suite_dict,
+        "expectations": [e for e in suite_dict["expectations"] if e["meta"]["order"] in failed],
+    }
+    complete = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN]}
+    failures = [_failure(item) for item in validated(frame, again, complete) if not item.success]
+    return tuple(sorted(failures, key=lambda failure: failure.order))
+
+
+def validated(
+    frame: pd.DataFrame, suite_dict: Mapping[str, Any], result_format: Mapping[str, Any]
+) -> list[Any]:
+    """GX's result of each expectation of the suite on the frame, in `result_format`."""
     with quiet_gx():
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -405,15 +429,7 @@ def run_suite(frame: pd.DataFrame, suite_dict: Mapping[str, Any]) -> tuple[Failu
             .add_batch_definition_whole_dataframe("whole_table")
             .get_batch(batch_parameters={"dataframe": frame})
         )
-        result = batch.validate(
-            suite,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [ROW_COLUMN],
-            },
-        )
-    failures = [_failure(item) for item in result.results if not item.success]
-    return tuple(sorted(failures, key=lambda failure: failure.order))
+        return list(batch.validate(suite, result_format=dict(result_format)).results)
 
 
 def _failure(item: Any) -> Failure:

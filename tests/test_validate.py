@@ -13,7 +13,9 @@ from checker.evaluate import evaluate
 from checker.rulebook import load_rulebook, load_rulebooks
 from checker.validate import (
     PROBLEM_TEXTS,
+    ROW_COLUMN,
     ValidationError,
+    _failure,
     build_frame,
     intake_suite,
     level_text,
@@ -21,6 +23,7 @@ from checker.validate import (
     number_text,
     run_suite,
     validate_table,
+    validated,
     yes_no_text,
 )
 
@@ -415,6 +418,17 @@ def test_a_field_no_level_must_fill_has_no_blank_check(tmp_path: Path) -> None:
     assert [p.code for p in validate_table(table(row), RULEBOOK).problems] == ["blank"]
     optional = relaxed_rulebook(tmp_path, "ioffice_share", "must_fill = false")
     assert validate_table(table(row), optional).problems == ()
+
+
+def test_two_passes_find_what_one_complete_pass_finds() -> None:
+    # run_suite asks GX for each expectation's outcome, then for the failing rows of the
+    # failed ones only: the failures must be those of one complete pass over the whole suite.
+    frame = build_frame(normalise_rows(SLICED_ROWS, COLUMNS), COLUMNS)
+    suite = intake_suite(RULEBOOK)
+    complete = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN]}
+    one_pass = [_failure(item) for item in validated(frame, suite, complete) if not item.success]
+    assert len(one_pass) >= 6  # blanks, ranges, words, a fraction, a missing id, a bad level
+    assert run_suite(frame, suite) == tuple(sorted(one_pass, key=lambda f: f.order))
 
 
 def test_a_broken_suite_fails_loudly() -> None:
