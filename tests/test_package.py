@@ -90,7 +90,7 @@ def test_run_uses_the_working_folders_rulebook_and_says_so(tmp_path: Path) -> No
         encoding="utf-8",
     )
 
-    source = sample_part("giong_trom_2025-2026_HK1.csv", tmp_path)
+    source = sample_part("giong_trom_2025-2026_HK1.csv", tmp_path, every=12)
     result = run_semester(
         source, "2025-2026/HK1", tmp_path / "out", tmp_path / "h.db", "--lang", "en", cwd=tmp_path
     )
