@@ -715,7 +715,7 @@ def test_no_header_row(tmp_path: Path) -> None:
     assert err.msgid == MSG_NO_HEADER
     assert "lung_tung.csv" in str(err)
     assert '"Mã trường"' in str(err)
-    assert "30" in str(err)
+    assert "first 30 rows" in str(err)
 
 
 def test_header_below_the_first_30_rows_is_not_searched(tmp_path: Path) -> None:

@@ -302,7 +302,7 @@ def test_the_priority_list_is_short_and_weakest_first() -> None:
     assert len(group["schools"]) == 10
     scores = [s["score"] for s in group["schools"]]
     assert scores[0].startswith("0/6") and all(s.startswith(("0/6", "1/6")) for s in scores)
-    assert "35" in group["more"]  # 45 schools, 10 named
+    assert "35 trường khác" in group["more"]  # 45 schools, 10 named
     fewer = summary_context(results, RULEBOOK, run_facts(), district_of(results), None, VI, 3)
     assert len(fewer["attention"][0]["schools"]) == 3
 
