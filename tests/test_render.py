@@ -10,6 +10,7 @@ import io
 import re
 import subprocess
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -217,7 +218,10 @@ def page_boxes(pdfs: Sequence[bytes], folder: Path) -> list[tuple[str, list[Box]
     import pikepdf
 
     whole = folder / "pages.pdf"
-    with pikepdf.new() as merged:
+    with pikepdf.new() as merged, warnings.catch_warnings():
+        # Only the pages' text is read here: that the cards' signature fields would not work
+        # in the merged file (pikepdf's warning, from 10.18) is beside the point.
+        warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
         for pdf in pdfs:
             with pikepdf.open(io.BytesIO(pdf)) as one:
                 merged.pages.extend(one.pages)
