@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -32,8 +33,7 @@ from checker.cli import cli
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.output
-    assert "checker " in result.output
+    assert re.search(r"Examples?:\n\s+checker \w", result.output)  # a command line under it
 
 
 @pytest.fixture(scope="module")

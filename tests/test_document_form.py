@@ -276,8 +276,9 @@ def test_every_pdf_has_an_empty_signature_field_between_title_and_name(
             x0, y0, x1, y1 = (float(v) for v in widget.Rect)
         words = pages_words(pdf)[number]
         title = [w for w in words if w[0] in ("PHÒNG", "PHÓ", "TRƯỞNG") and w[1] > 100 * MM]
-        under_title = max(w[4] for w in title if w[4] < height - y1 + 1)
-        assert height - y1 >= under_title - 1, pdf.name  # below the title
+        above = [w for w in title if w[2] < height - y1]  # the title's words, over the field
+        assert above, pdf.name
+        assert height - y1 >= max(w[4] for w in above) - 1, pdf.name  # below the title
         assert y1 - y0 > 20 * MM and x0 > 100 * MM and x1 <= (210 - 15) * MM, pdf.name
         below = [w for w in words if w[2] >= height - y0 - 1 and w[1] >= x0 - 20 * MM]
         assert below, f"{pdf.name}: the signer's name under the field"

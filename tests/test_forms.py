@@ -202,7 +202,9 @@ def test_a_filled_form_loads_and_runs_and_its_date_is_read(
     result = check_table(filled, tmp_path, "--quiet", "--lang", "en")
     assert result.returncode == 0, result.stderr
     results = (tmp_path / "out" / "results.csv").read_text(encoding="utf-8-sig")
-    assert "TH-01" in results and ",missing," not in results
+    rows = list(csv.DictReader(results.splitlines()))
+    assert {r["school_id"] for r in rows} == {"TH-01"}
+    assert [r["criterion"] for r in rows if r["status"] == "missing"] == []  # every figure read
     wrong = tmp_path / "wrong"
     wrong.mkdir()
     refused = check_table(filled, wrong, "--quiet", "--semester", "2025-2026/HK2")

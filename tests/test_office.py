@@ -195,7 +195,7 @@ HOSTILE = [
     ),
     ("[vi]", "[contact]\nemail = 'not an address'\n[vi]", "contact.email"),
     ("[vi]", "[contact]\nphone = '0275; DROP TABLE'\n[vi]", "contact.phone"),
-    ("[vi]", "contact = 'Ms Lan'\n[vi]", "contact"),
+    ('kind = "commune"', 'kind = "commune"\ncontact = "Ms Lan"', "[contact]"),  # not a table
     ('kind = "commune"', 'kind = "commune"\nen = "English"', "en"),
     ('kind = "commune"', 'kind = "commune"\n[en]\nname = 7', "en.name"),
     ('unit_id = "ubnd-xa-mau"', "", "unit_id"),

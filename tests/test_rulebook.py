@@ -221,7 +221,7 @@ def test_bad_rulebook_fails_naming_file_and_criterion(
         load_rulebook(path)
     message = str(caught.value)
     assert str(path) in message
-    assert says in message
+    assert says in message.replace(str(path), "")  # the temporary path holds "-1" and such
     if criterion:
         assert f"criterion '{criterion}'" in message
     assert isinstance(caught.value, model.InputError)

@@ -238,7 +238,7 @@ def test_chart_prints_dollar_signs_literally(tmp_path: Path) -> None:
     rulebook = load_rulebook(rulebook_file(tmp_path, label="Phí $5 và $10"))
     trend = [TrendPoint("2026-2027/HK1", "ioffice", 3, 4)]
     svg = draw_trend(trend, rulebook, load_translator("vi"), ("svg",))["svg"]
-    assert "Phí $5 và $10" in svg.decode()
+    assert ">Phí $5 và $10</text>" in svg.decode()  # the label's text, not only its comment
 
 
 def test_one_zip_pinner_dates_entries_and_properties(tmp_path: Path) -> None:

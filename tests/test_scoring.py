@@ -368,6 +368,7 @@ def test_one_run_with_both_rulebooks_keeps_the_local_plan_as_it_was(
             ]
 
     with_index = plan_rows(both_rulebooks)
+    assert len(with_index) == 12 * 6  # the 12 schools, each with the plan's six criteria
     assert with_index == plan_rows(sample_run / "out-3", {row[0] for row in with_index})
     payload = json.loads((both_rulebooks / "results.json").read_text(encoding="utf-8"))
     by_id = {s["school_id"]: s for s in payload["schools"]}
