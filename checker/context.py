@@ -16,7 +16,6 @@ from typing import Any
 from checker import document
 from checker.context_groups import card_sections, summary_sections
 from checker.evaluate import is_web_address
-from checker.history import progress
 from checker.i18n import N_, STATUS_SYMBOLS, STATUS_WORDS, Translator, text_in
 from checker.model import (
     LEVELS,
@@ -28,6 +27,7 @@ from checker.model import (
     SchoolResult,
     Value,
     levels_of,
+    progress,
     share,
 )
 from checker.validate import PROBLEM_TEXTS, WARNING_CODES, fix_text_of, number_text

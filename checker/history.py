@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -57,7 +57,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from checker.i18n import N_
-from checker.model import Criterion, InputError, SchoolResult, Status, Verdict, share
+from checker.model import (
+    APPLICABLE_STATUSES,
+    Criterion,
+    InputError,
+    SchoolResult,
+    Status,
+    Verdict,
+    share,
+)
 from checker.office import DEFAULT_UNIT_ID
 from checker.semester import Semester, parse_semester, previous
 
@@ -74,13 +82,8 @@ ADVISORY_LOCK_KEY = 0x636865636B6572
 DB_ENV_VAR = "CHECKER_DB"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-# Statuses that count in the denominator of a rate: the criterion applies to the school.
-APPLICABLE_STATUSES: tuple[Status, ...] = ("met", "not_met", "missing")
-
 # How much of an input's sha256 is shown beside its name: enough to tell two files apart.
 SHA_PREFIX = 8
-
-Progress = Literal["improved", "regressed", "unchanged", "new", "not_comparable"]
 
 # Query-side description of the schema. It must match what the migrations build; a test
 # compares the two so they cannot drift apart silently.
@@ -930,33 +933,6 @@ def score_of(statuses: Mapping[str, str]) -> float | None:
     applicable = sum(s in APPLICABLE_STATUSES for s in statuses.values())
     met = sum(s == "met" for s in statuses.values())
     return share(met, applicable)
-
-
-def progress(previous_status: str | None, current_status: str) -> Progress:
-    """How a school's status for one criterion changed since the previous semester.
-
-    - No earlier status (a new school, or a criterion not checked then): "new".
-    - Missing data before or now (a blank or invalid value, so no score): "not_comparable" —
-      a typing error is neither a decline nor progress.
-    - Applicability changed either way (e.g. the school's level changed, or the rulebook
-      now covers its level): "new" — there is nothing comparable before.
-    - Both not applicable: "unchanged".
-    - Otherwise met above not met: not_met -> met "improved", met -> not_met "regressed".
-    """
-    if previous_status is None:
-        return "new"
-    if "missing" in (previous_status, current_status):
-        return "not_comparable"
-    was_applicable = previous_status in APPLICABLE_STATUSES
-    is_applicable = current_status in APPLICABLE_STATUSES
-    if was_applicable != is_applicable:
-        return "new"
-    before, now = previous_status == "met", current_status == "met"
-    if now and not before:
-        return "improved"
-    if before and not now:
-        return "regressed"
-    return "unchanged"
 
 
 def names_for(engine: Engine, unit_id: str, semester: Semester) -> dict[str, str]:

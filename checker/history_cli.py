@@ -29,7 +29,6 @@ from checker.history import (
     database_url,
     group_levels,
     open_store,
-    progress,
     recorded_semesters,
     recorded_units,
     school_groups,
@@ -44,6 +43,7 @@ from checker.i18n import (
     Translator,
     load_translator,
 )
+from checker.model import progress
 from checker.safe_text import terminal_text
 from checker.semester import Semester
 from checker.write import group_entry

@@ -307,6 +307,39 @@ class GroupResult:
     mandatory_met: bool  # every mandatory condition of the group is met
 
 
+# Statuses that count in the denominator of a rate: the criterion applies to the school.
+APPLICABLE_STATUSES: tuple[Status, ...] = ("met", "not_met", "missing")
+
+Progress = Literal["improved", "regressed", "unchanged", "new", "not_comparable"]
+
+
+def progress(previous_status: str | None, current_status: str) -> Progress:
+    """How a school's status for one criterion changed since the previous semester.
+
+    - No earlier status (a new school, or a criterion not checked then): "new".
+    - Missing data before or now (a blank or invalid value, so no score): "not_comparable" —
+      a typing error is neither a decline nor progress.
+    - Applicability changed either way (e.g. the school's level changed, or the rulebook
+      now covers its level): "new" — there is nothing comparable before.
+    - Both not applicable: "unchanged".
+    - Otherwise met above not met: not_met -> met "improved", met -> not_met "regressed".
+    """
+    if previous_status is None:
+        return "new"
+    if "missing" in (previous_status, current_status):
+        return "not_comparable"
+    was_applicable = previous_status in APPLICABLE_STATUSES
+    is_applicable = current_status in APPLICABLE_STATUSES
+    if was_applicable != is_applicable:
+        return "new"
+    before, now = previous_status == "met", current_status == "met"
+    if now and not before:
+        return "improved"
+    if before and not now:
+        return "regressed"
+    return "unchanged"
+
+
 def share(met: int, applicable: int) -> float | None:
     """met / applicable: a school's score, or a criterion's rate over the schools it applies
     to; None when nothing applies. The one place this rule is computed."""

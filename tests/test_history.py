@@ -30,7 +30,6 @@ from checker.history import (
     metadata,
     open_store,
     previous_semester,
-    progress,
     record_run,
     recorded_semesters,
     recorded_units,
@@ -42,7 +41,7 @@ from checker.history import (
     trend_criteria,
     unit_trends,
 )
-from checker.model import Status
+from checker.model import Status, progress
 from checker.semester import Semester, parse_semester
 
 UNIT = "pgd-giong-trom"
