@@ -9,6 +9,7 @@ import inspect
 import io
 import re
 import subprocess
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -178,6 +179,17 @@ def cards_from_table(table: Path) -> list[dict[str, object]]:
     """Scorecard contexts for every school of a table, built by the real pipeline stages."""
     cards = first_semester_cards(table, "2026-2027/HK1", dt.date(2026, 11, 29), "vi")
     return [dict(card) for card in cards]
+
+
+def test_a_render_worker_imports_only_what_rendering_needs() -> None:
+    # A render worker (or a Dask worker) imports checker.render to render: not the history
+    # store, the table tools or the intake checks, whose imports would cost every worker.
+    heavy = ("sqlalchemy", "pandas", "great_expectations", "openpyxl", "matplotlib", "docx")
+    code = f"import sys, checker.render; print(sorted(set({heavy!r}) & set(sys.modules)))"
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert found.strip() == "[]"
 
 
 def test_render_stage_takes_any_executor(tmp_path: Path) -> None:
