@@ -180,7 +180,7 @@ HOSTILE = [
     ('notice_symbol = "{number}/TB-UBND"', 'notice_symbol = "TB-UBND"', "notice_symbol"),
     (
         'notice_symbol = "{number}/TB-UBND"',
-        'notice_symbol = "{number.__class__}/TB"',
+        'notice_symbol = "{number}/{number.__class__}"',  # {number} is there: the braces refuse
         "notice_symbol",
     ),
     ('notice_symbol = "{number}/TB-UBND"', 'notice_symbol = "{number}/{other}"', "notice_symbol"),
@@ -196,7 +196,7 @@ HOSTILE = [
     ("[vi]", "[contact]\nemail = 'not an address'\n[vi]", "contact.email"),
     ("[vi]", "[contact]\nphone = '0275; DROP TABLE'\n[vi]", "contact.phone"),
     ('kind = "commune"', 'kind = "commune"\ncontact = "Ms Lan"', "[contact]"),  # not a table
-    ('kind = "commune"', 'kind = "commune"\nen = "English"', "en"),
+    ('kind = "commune"', 'kind = "commune"\nen = "English"', "[en]"),  # not a table
     ('kind = "commune"', 'kind = "commune"\n[en]\nname = 7', "en.name"),
     ('unit_id = "ubnd-xa-mau"', "", "unit_id"),
     ('kind = "commune"', "kind = = 1", "TOML"),
