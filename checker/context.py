@@ -26,6 +26,7 @@ from checker.model import (
     Rulebook,
     SchoolResult,
     Value,
+    applies,
     levels_of,
     progress,
     share,
@@ -310,7 +311,7 @@ def previous_overall_text(
             "semester": semester_text(previous.semester, t)
         }
     ids = [c.id for c in rulebook.criteria]
-    applicable = [before[c] for c in ids if c in before and before[c] != "not_applicable"]
+    applicable = [before[c] for c in ids if c in before and applies(before[c])]
     met = sum(s == "met" for s in applicable)
     score = share(met, len(applicable))
     rate = t.percent(score) if score is not None else "–"

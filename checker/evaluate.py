@@ -264,7 +264,7 @@ def group_result(
         for criterion, verdict in zip(criteria, verdicts, strict=True)
         if criterion.group == group.id and criterion.section == group.section
     ]
-    applicable = [(c, v) for c, v in mine if v.status != "not_applicable"]
+    applicable = [(c, v) for c, v in mine if model.applies(v.status)]
     points = sum((v.points or Decimal(0) for _, v in applicable), Decimal(0))
     mandatory_met = all(v.status == "met" for c, v in applicable if c.mandatory)
     if not applicable:
@@ -337,7 +337,7 @@ class DistrictTally:
         """Count one school's verdicts in the criteria's rates."""
         for verdict in result.verdicts:
             met, applicable = self.rates[verdict.criterion_id]
-            if verdict.status != "not_applicable":
+            if model.applies(verdict.status):
                 self.rates[verdict.criterion_id] = (
                     met + (verdict.status == "met"),
                     applicable + 1,

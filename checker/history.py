@@ -64,6 +64,7 @@ from checker.model import (
     SchoolResult,
     Status,
     Verdict,
+    applies,
     share,
 )
 from checker.office import DEFAULT_UNIT_ID
@@ -284,7 +285,7 @@ class SchoolSemester:
     @property
     def applicable(self) -> int:
         """How many criteria applied to the school (missing ones included)."""
-        return sum(s in APPLICABLE_STATUSES for s in self.plan_statuses.values())
+        return sum(applies(s) for s in self.plan_statuses.values())
 
     @property
     def score(self) -> float | None:
@@ -930,7 +931,7 @@ def school_history(engine: Engine, unit_id: str, school_id: str) -> list[SchoolS
 
 def score_of(statuses: Mapping[str, str]) -> float | None:
     """met / applicable for one school's statuses; None when no criterion applies."""
-    applicable = sum(s in APPLICABLE_STATUSES for s in statuses.values())
+    applicable = sum(applies(s) for s in statuses.values())
     met = sum(s == "met" for s in statuses.values())
     return share(met, applicable)
 

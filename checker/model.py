@@ -313,6 +313,12 @@ APPLICABLE_STATUSES: tuple[Status, ...] = ("met", "not_met", "missing")
 Progress = Literal["improved", "regressed", "unchanged", "new", "not_comparable"]
 
 
+def applies(status: str) -> bool:
+    """Whether a status says the criterion applies to the school (it then counts in the
+    denominator of the school's score and of the criterion's rate)."""
+    return status in APPLICABLE_STATUSES
+
+
 def progress(previous_status: str | None, current_status: str) -> Progress:
     """How a school's status for one criterion changed since the previous semester.
 
@@ -328,9 +334,7 @@ def progress(previous_status: str | None, current_status: str) -> Progress:
         return "new"
     if "missing" in (previous_status, current_status):
         return "not_comparable"
-    was_applicable = previous_status in APPLICABLE_STATUSES
-    is_applicable = current_status in APPLICABLE_STATUSES
-    if was_applicable != is_applicable:
+    if applies(previous_status) != applies(current_status):
         return "new"
     before, now = previous_status == "met", current_status == "met"
     if now and not before:
@@ -371,7 +375,7 @@ class SchoolResult:
     @property
     def applicable(self) -> int:
         """How many criteria apply to the school's level (missing ones included)."""
-        return sum(v.status != "not_applicable" for v in self.plan_verdicts)
+        return sum(applies(v.status) for v in self.plan_verdicts)
 
     @property
     def score(self) -> float | None:
