@@ -26,8 +26,8 @@ from checker.model import (
     Rulebook,
     SchoolResult,
     Value,
-    applies,
     levels_of,
+    met_and_applicable,
     progress,
     share,
 )
@@ -311,14 +311,13 @@ def previous_overall_text(
             "semester": semester_text(previous.semester, t)
         }
     ids = [c.id for c in rulebook.criteria]
-    applicable = [before[c] for c in ids if c in before and applies(before[c])]
-    met = sum(s == "met" for s in applicable)
-    score = share(met, len(applicable))
+    met, applicable = met_and_applicable(before[c] for c in ids if c in before)
+    score = share(met, applicable)
     rate = t.percent(score) if score is not None else "–"
     return t.gettext("Last semester (%(semester)s): %(met)s of %(applicable)s met (%(rate)s)") % {
         "semester": semester_text(previous.semester, t),
         "met": met,
-        "applicable": len(applicable),
+        "applicable": applicable,
         "rate": rate,
     }
 
@@ -808,7 +807,7 @@ def level_breakdown(results: Sequence[SchoolResult], t: Translator) -> list[dict
         members = [r for r in results if level_group(r.school.level) == group]
         if not members:
             continue
-        complete = sum(r.applicable > 0 and r.met == r.applicable for r in members)
+        complete = sum(r.meets_every_criterion for r in members)
         rows.append(
             {
                 "label": group_word(group, t),
@@ -892,7 +891,7 @@ def summary_context(
     results = [result.plan_view() for result in results]
     rulebook = rulebook.plan_view()
     before = previous_rate_of(district.trend, previous)
-    complete = sum(r.applicable > 0 and r.met == r.applicable for r in results)
+    complete = sum(r.meets_every_criterion for r in results)
     semesters = sorted({p.semester for p in district.trend})
     to_fix = data_fix_list(results, t)
     missing = not_reported(results, previous, t)

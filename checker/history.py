@@ -64,7 +64,7 @@ from checker.model import (
     SchoolResult,
     Status,
     Verdict,
-    applies,
+    met_and_applicable,
     share,
 )
 from checker.office import DEFAULT_UNIT_ID
@@ -280,12 +280,12 @@ class SchoolSemester:
     @property
     def met(self) -> int:
         """How many criteria the school met (outside points groups)."""
-        return sum(s == "met" for s in self.plan_statuses.values())
+        return met_and_applicable(self.plan_statuses.values())[0]
 
     @property
     def applicable(self) -> int:
         """How many criteria applied to the school (missing ones included)."""
-        return sum(applies(s) for s in self.plan_statuses.values())
+        return met_and_applicable(self.plan_statuses.values())[1]
 
     @property
     def score(self) -> float | None:
@@ -931,9 +931,7 @@ def school_history(engine: Engine, unit_id: str, school_id: str) -> list[SchoolS
 
 def score_of(statuses: Mapping[str, str]) -> float | None:
     """met / applicable for one school's statuses; None when no criterion applies."""
-    applicable = sum(applies(s) for s in statuses.values())
-    met = sum(s == "met" for s in statuses.values())
-    return share(met, applicable)
+    return share(*met_and_applicable(statuses.values()))
 
 
 def names_for(engine: Engine, unit_id: str, semester: Semester) -> dict[str, str]:

@@ -7,7 +7,7 @@ Nothing here does I/O; every stage is a function of these values.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -344,6 +344,12 @@ def progress(previous_status: str | None, current_status: str) -> Progress:
     return "unchanged"
 
 
+def met_and_applicable(statuses: Iterable[str]) -> tuple[int, int]:
+    """(how many statuses are met, how many apply): the two counts of a school's score."""
+    counted = [status for status in statuses if applies(status)]
+    return sum(status == "met" for status in counted), len(counted)
+
+
 def share(met: int, applicable: int) -> float | None:
     """met / applicable: a school's score, or a criterion's rate over the schools it applies
     to; None when nothing applies. The one place this rule is computed."""
@@ -370,17 +376,23 @@ class SchoolResult:
     @property
     def met(self) -> int:
         """How many applicable criteria the school meets (outside points groups)."""
-        return sum(v.status == "met" for v in self.plan_verdicts)
+        return met_and_applicable(v.status for v in self.plan_verdicts)[0]
 
     @property
     def applicable(self) -> int:
         """How many criteria apply to the school's level (missing ones included)."""
-        return sum(applies(v.status) for v in self.plan_verdicts)
+        return met_and_applicable(v.status for v in self.plan_verdicts)[1]
 
     @property
     def score(self) -> float | None:
         """met / applicable, or None when nothing applies (e.g. unknown level)."""
-        return share(self.met, self.applicable)
+        return share(*met_and_applicable(v.status for v in self.plan_verdicts))
+
+    @property
+    def meets_every_criterion(self) -> bool:
+        """Some criterion applies to the school and it meets every one that does."""
+        met, applicable = met_and_applicable(v.status for v in self.plan_verdicts)
+        return applicable > 0 and met == applicable
 
 
 class Results(Protocol):

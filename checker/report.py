@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from checker.context import TrendPoint, semester_text, text_in
 from checker.evaluate import district_rates
 from checker.i18n import Translator
-from checker.model import Rulebook, SchoolResult
+from checker.model import Rulebook, SchoolResult, share
 from checker.office import Office
 
 # How many criteria the generated sentences name at most (the furthest from target, the largest
@@ -71,7 +71,7 @@ def criterion_figures(
     """Each criterion's figures, in rulebook order."""
     rates = district_rates(results, rulebook)
     before = {
-        p.criterion: 100 * p.met / p.applicable
+        p.criterion: rate_points(p.met, p.applicable)
         for p in trend
         if p.semester == previous_semester and p.applicable
     }
@@ -84,11 +84,18 @@ def criterion_figures(
                 met=met,
                 applicable=applicable,
                 target=criterion.target,
-                rate=100 * met / applicable if applicable else None,
+                rate=rate_points(met, applicable),
                 before=before.get(criterion.id),
             )
         )
     return figures
+
+
+def rate_points(met: int, applicable: int) -> float | None:
+    """A rate in percentage points, as the summary PDF prints it (share x 100); None when the
+    criterion applies to no school."""
+    rate = share(met, applicable)
+    return None if rate is None else 100 * rate
 
 
 # --- The generated assessment (section II) -----------------------------------------------------
@@ -129,7 +136,7 @@ def strengths(
                 "criteria": "; ".join(change_text(f, t) for f in gains[:TOP]),
             }
         )
-    complete = sum(r.applicable > 0 and r.met == r.applicable for r in results)
+    complete = sum(r.meets_every_criterion for r in results)
     lines.append(
         t.gettext("%(count)s of %(total)s schools meet every criterion that applies to them.")
         % {"count": complete, "total": len(results)}

@@ -286,7 +286,7 @@ def results_section(
 ) -> None:
     """I. Kết quả: the counts, the table against the targets, the trend chart."""
     heading(doc, t.gettext("I. RESULTS"))
-    complete = sum(r.applicable > 0 and r.met == r.applicable for r in data.results)
+    complete = sum(r.meets_every_criterion for r in data.results)
     body(
         doc,
         t.gettext(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,34 @@ def test_golden(golden_file: Path, golden_results: dict[str, model.SchoolResult]
         if verdict.status != row["expected"]:
             wrong.append(f"{row['note']}: expected {row['expected']}, got {verdict.status}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_score_counts_missing_as_not_met_and_leaves_out_what_does_not_apply() -> None:
+    statuses = ["met", "missing", "not_applicable", "not_met", "met"]
+    assert model.met_and_applicable(statuses) == (2, 4)
+    assert model.met_and_applicable(["not_applicable"]) == (0, 0)
+    assert model.met_and_applicable([]) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "every"),
+    [
+        (("met", "not_applicable", "met"), True),
+        (("met", "missing"), False),  # a blank is not a criterion met
+        (("met", "not_met"), False),
+        (("not_applicable", "not_applicable"), False),  # nothing applies: nothing met
+        (("met", "met", "not_met_points"), True),  # a points item is not in the plan's score
+    ],
+)
+def test_meeting_every_criterion_is_of_the_plans_criteria_that_apply(
+    statuses: tuple[str, ...], every: bool
+) -> None:
+    verdicts = tuple(
+        model.Verdict(f"c{i}", "not_met", points=Decimal(0))
+        if status == "not_met_points"
+        else model.Verdict(f"c{i}", status)  # type: ignore[arg-type]
+        for i, status in enumerate(statuses)
+    )
+    result = model.SchoolResult(make_school("thcs"), verdicts)
+    assert result.meets_every_criterion is every
+    assert (result.score == 1.0) is every
